@@ -1,0 +1,45 @@
+# 天眼 tianyan. `make demo` installs everything and runs a full daily cycle on the embedded
+# warehouse; `make test` runs the test suite. Both are idempotent.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo .venv-bootstrap/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DROP ?= demo-drop
+DEMO_DATE ?= 2026-11-27
+DEMO_RESIDENTS ?= 20000
+DEMO_SEED ?= 7
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install demo test lint airflow-ui generate clean
+
+# uv itself is bootstrapped from PyPI into a private venv when it is not on PATH.
+.venv-bootstrap/bin/uv:
+	python3 -m venv .venv-bootstrap && .venv-bootstrap/bin/pip install -q 'uv>=0.5'
+
+$(BIN)/tianyan: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(BIN)/tianyan
+
+$(DEMO_DROP)/manifest.json: | install
+	$(BIN)/tianyan generate --drop $(DEMO_DROP) --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED) --as-of $(DEMO_DATE)
+
+generate: $(DEMO_DROP)/manifest.json
+
+demo: install generate
+	$(BIN)/tianyan run --drop $(DEMO_DROP) --date $(DEMO_DATE)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check tianyan dags plugins tests bench
+	$(BIN)/sqlfluff lint include/sql
+
+# The Airflow UI on http://localhost:8080 (login admin / admin), DAGs from dags/.
+airflow-ui: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m tianyan.standalone
+
+clean:
+	rm -rf .tianyan .airflow $(DEMO_DROP)

@@ -1,0 +1,84 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tianyan import paths
+from tianyan.registry import RegistryError, load_departments, load_feeds
+from tianyan.registry.feeds import ColumnSpec, parse_feeds
+
+SHARED = paths.ROOT.parent / "shared" / "spec"
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/spec is not present (users' checkouts)")
+@pytest.mark.parametrize("name", ["feeds.yaml", "models.yaml"])
+def test_repo_copy_of_the_spec_agrees_with_shared(name):
+    assert (paths.SPEC_DIR / name).read_text(encoding="utf-8") == (SHARED / name).read_text(encoding="utf-8"), (
+        f"include/spec/{name} differs from ../shared/spec/{name}: copy the user's spec again"
+    )
+
+
+def test_registry_has_47_feeds_of_24_departments():
+    feeds = load_feeds()
+    assert len(feeds) == 47
+    assert list(feeds) == sorted(feeds)
+    assert {f.department for f in feeds.values()} == set(load_departments())
+    assert len(load_departments()) == 24
+
+
+def test_column_notation_is_parsed():
+    c = ColumnSpec.parse("amount", "decimal! >0")
+    assert c.type == "decimal" and c.required and c.min == 0 and not c.min_inclusive
+    e = ColumnSpec.parse("op", "enum(U|D)!")
+    assert e.enum_values == ("U", "D")
+    r = ColumnSpec.parse("uscc", "string! uscc ref:market_regulation.enterprises.uscc")
+    assert r.uscc and r.ref == "market_regulation.enterprises.uscc"
+    g = ColumnSpec.parse("grade", "int! between 1 4")
+    assert (g.min, g.max) == (1, 4)
+
+
+def test_every_feed_column_type_is_known():
+    for feed in load_feeds().values():
+        for col in feed.columns:
+            assert col.pg_type
+        assert set(feed.key) <= set(feed.column_names)
+
+
+def _doc(column_notation: str, delivery: dict | None = None) -> dict:
+    return {
+        "departments": {"health": {"zh": "x", "en": "y"}},
+        "feeds": {
+            "health.deaths": {
+                "title": "t",
+                "delivery": delivery or {"transport": "file", "format": "csv", "mode": "append", "cadence": "daily"},
+                "key": ["id"],
+                "columns": {"id": column_notation},
+            }
+        },
+    }
+
+
+def test_bad_entries_name_the_feed_and_the_field():
+    with pytest.raises(RegistryError, match=r"feed health\.deaths: field 'columns': column 'id': unknown type"):
+        parse_feeds(_doc("strnig!"))
+    with pytest.raises(RegistryError, match=r"feed health\.deaths: .*unknown rule 'id19'"):
+        parse_feeds(_doc("string! id18 id19"))
+    with pytest.raises(RegistryError, match=r"feed health\.deaths: .*cadence"):
+        parse_feeds(_doc("string!", {"transport": "file", "format": "csv", "mode": "append", "cadence": "hourly"}))
+    doc = _doc("string!")
+    del doc["feeds"]["health.deaths"]["key"]
+    with pytest.raises(RegistryError, match=r"feed health\.deaths: field 'key' is missing"):
+        parse_feeds(doc)
+
+
+def test_feed_tables_migration_is_generated_from_the_registry():
+    from tianyan.warehouse.ddl import FEED_TABLES_MIGRATION, render
+
+    assert FEED_TABLES_MIGRATION.read_text(encoding="utf-8") == render(), (
+        "run `python -m tianyan.warehouse.ddl` to regenerate 0002_feed_tables.sql"
+    )
+
+
+def test_spec_yaml_parses_in_the_repo_copy():
+    doc = yaml.safe_load(Path(paths.SPEC_DIR / "feeds.yaml").read_text(encoding="utf-8"))
+    assert len(doc["feeds"]) == 47

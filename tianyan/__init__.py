@@ -1,0 +1,1 @@
+"""tianyan: supervision pipelines."""

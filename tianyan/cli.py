@@ -1,0 +1,235 @@
+"""`tianyan`: what data engineers do outside the Airflow UI.
+
+Stable interface (other tools script against it): command names, options and CSV columns of
+`run`, `alerts`, `feeds` and `warehouse-url` do not change.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="天眼 tianyan: supervision pipelines over 24 departments' feeds.", no_args_is_help=True)
+exchange_app = typer.Typer(help="The simulated department exchange.", no_args_is_help=True)
+app.add_typer(exchange_app, name="exchange")
+console = Console(stderr=True)
+
+ALERT_COLUMNS = ["alert_id", "model_id", "subject_kind", "subject_id", "region_code", "severity", "amount",
+                 "first_seen", "last_seen", "status"]
+FEED_COLUMNS = ["feed_id", "delivery_date", "status", "delivered", "loaded", "quarantined", "collapsed", "reason"]
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from exc
+
+
+def _emit(rows: list[dict], columns: list[str], fmt: str, title: str) -> None:
+    if fmt == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in columns})
+    elif fmt == "table":
+        t = Table(title=title)
+        for c in columns:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in columns])
+        Console().print(t)
+    else:
+        raise typer.BadParameter("format must be csv or table")
+
+
+@app.command("warehouse-url")
+def warehouse_url_cmd(
+    show_password: Annotated[bool, typer.Option(help="Print the password too (default: hidden)")] = False,
+) -> None:
+    """Print the SQLAlchemy URL of the warehouse in use (starting the embedded one if needed)."""
+    from tianyan.warehouse.conn import redact, warehouse_url
+
+    url = warehouse_url()
+    print(url if show_password else redact(url))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the warehouse migrations and shared definitions (idempotent)."""
+    from tianyan.warehouse.migrate import current_revision
+    from tianyan.warehouse.migrate import migrate as do_migrate
+
+    applied = do_migrate()
+    console.print(f"applied: {applied or 'nothing new'}; warehouse at revision {current_revision()}")
+
+
+@app.command()
+def generate(
+    drop: Annotated[Path, typer.Option(help="Exchange drop folder to write")],
+    residents: Annotated[int, typer.Option(help="Number of residents")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes)")] = 7,
+    as_of: Annotated[str, typer.Option("--as-of", help="First delivery date YYYY-MM-DD")] = "2026-11-27",
+    days: Annotated[int, typer.Option(help="Number of daily deliveries")] = 1,
+) -> None:
+    """Generate a synthetic city's deliveries of all 47 feeds, with planted cases and an answer key."""
+    import time
+
+    from tianyan.synth import generate as gen
+
+    t0 = time.monotonic()
+    with console.status(f"generating {residents:,} residents ..."):
+        manifest = gen(drop, residents=residents, seed=seed, as_of=_date(as_of), days=days)
+    console.print(f"wrote {drop} in {time.monotonic() - t0:.1f}s: "
+                  f"{len(manifest.get('feeds', {}))} feeds, dates {manifest.get('dates')}")
+
+
+@app.command()
+def run(
+    drop: Annotated[str, typer.Option(help="Exchange drop folder (local path or fsspec URL)")],
+    date: Annotated[list[str], typer.Option(help="Logical date YYYY-MM-DD (repeat for several)")],
+    department: Annotated[list[str] | None, typer.Option(help="Only these departments")] = None,
+    scoring: Annotated[bool, typer.Option(help="Run the scoring DAG after the departments")] = True,
+) -> None:
+    """Run logical date(s) through every department DAG and then scoring."""
+    from tianyan.runner_local import run_dates
+
+    dates = sorted(_date(d) for d in date)
+    failed = []
+
+    def step(day: str, out) -> None:
+        mark = "[green]ok[/]" if out.state == "success" else f"[red]{out.state}[/] {', '.join(out.failed_tasks)}"
+        console.print(f"{day} {out.dag_id:<32} {mark}")
+        if out.state != "success":
+            failed.append(out)
+
+    run_dates(drop, dates, departments=department or None, scoring=scoring, on_step=step)
+    summary(dates[-1])
+    if failed:
+        console.print(f"[red]{len(failed)} DAG run(s) failed[/]; details in .tianyan/logs/airflow-run.log "
+                      "and `tianyan feeds --format table`")
+        raise typer.Exit(1)
+
+
+@app.command()
+def backfill(
+    drop: Annotated[str, typer.Option(help="Exchange drop folder")],
+    start: Annotated[str, typer.Option(help="First date YYYY-MM-DD")],
+    end: Annotated[str, typer.Option(help="Last date YYYY-MM-DD (inclusive)")],
+    department: Annotated[list[str] | None, typer.Option(help="Only these departments")] = None,
+) -> None:
+    """Run every date of a range, in order (same as `run` with each date)."""
+    s, e = _date(start), _date(end)
+    if e < s:
+        raise typer.BadParameter("end is before start")
+    dates = [s + dt.timedelta(days=i) for i in range((e - s).days + 1)]
+    run(drop=drop, date=[d.isoformat() for d in dates], department=department, scoring=True)
+
+
+def _rows(query: str, params: dict | None = None) -> list[dict]:
+    import sqlalchemy as sa
+
+    from tianyan.warehouse.conn import engine
+    from tianyan.warehouse.migrate import migrate as do_migrate
+
+    do_migrate()
+    with engine().connect() as c:
+        return [dict(r._mapping) for r in c.execute(sa.text(query), params or {})]
+
+
+@app.command()
+def alerts(
+    format: Annotated[str, typer.Option("--format", help="csv or table")] = "table",
+    model: Annotated[str | None, typer.Option(help="Only this model id")] = None,
+    include_resolved: Annotated[bool, typer.Option(help="Include alerts resolved by data")] = False,
+) -> None:
+    """Every current alert. CSV columns: alert_id, model_id, subject_kind, subject_id, region_code,
+    severity, amount, first_seen, last_seen, status."""
+    rows = _rows(
+        "select alert_id, model_id, subject_kind, subject_id, region_code, severity, amount, first_seen, "
+        "last_seen, status from alerts.alert where (:model is null or model_id = :model) "
+        "and (:all or status <> 'RESOLVED') order by model_id, subject_id, alert_id",
+        {"model": model, "all": include_resolved},
+    )
+    _emit(rows, ALERT_COLUMNS, format, "alerts")
+
+
+@app.command()
+def feeds(
+    format: Annotated[str, typer.Option("--format", help="csv or table")] = "table",
+    date: Annotated[str | None, typer.Option(help="Only this delivery date")] = None,
+) -> None:
+    """One row per feed delivery. CSV columns: feed_id, delivery_date, status, delivered, loaded,
+    quarantined, collapsed, reason."""
+    rows = _rows(
+        "select feed_id, delivery_date, status, delivered, loaded, quarantined, collapsed, reason "
+        "from meta.feed_runs where (cast(:d as date) is null or delivery_date = cast(:d as date)) "
+        "order by delivery_date, feed_id",
+        {"d": date},
+    )
+    _emit(rows, FEED_COLUMNS, format, "feed deliveries")
+
+
+def summary(as_of: dt.date) -> None:
+    """The short end-of-run summary: feeds, rows, alerts by model, where to look next."""
+    from tianyan.warehouse.conn import redact, warehouse_url
+
+    f = _rows(
+        "select count(*) filter (where status = 'LOADED') as loaded_feeds, "
+        "count(*) filter (where status = 'REJECTED') as rejected, "
+        "count(*) filter (where status = 'NO_DELIVERY') as missing, coalesce(sum(delivered), 0) as delivered, "
+        "coalesce(sum(loaded), 0) as loaded, coalesce(sum(quarantined), 0) as quarantined, "
+        "coalesce(sum(collapsed), 0) as collapsed from meta.feed_runs where delivery_date = :d",
+        {"d": as_of},
+    )[0]
+    a = _rows(
+        "select model_id, count(*) as alerts, coalesce(sum(amount), 0) as amount from alerts.alert "
+        "where status <> 'RESOLVED' group by model_id order by model_id"
+    )
+    out = Console()
+    out.print(f"\n[bold]天眼 tianyan — daily cycle {as_of}[/]")
+    out.print(f"feeds loaded: {f['loaded_feeds']} (rejected {f['rejected']}, no delivery {f['missing']}); "
+              f"rows delivered {f['delivered']:,} = loaded {f['loaded']:,} + quarantined {f['quarantined']:,} "
+              f"+ collapsed {f['collapsed']:,}")
+    t = Table(title=f"open alerts by model ({sum(r['alerts'] for r in a)} in all)")
+    t.add_column("model")
+    t.add_column("alerts", justify="right")
+    t.add_column("amount", justify="right")
+    for r in a:
+        t.add_row(r["model_id"], str(r["alerts"]), f"{r['amount']:,.2f}")
+    out.print(t)
+    out.print("where next: `tianyan alerts --format csv`, `tianyan feeds --format table`, "
+              f"quarantined rows in meta.quarantine, warehouse {redact(warehouse_url())}, "
+              "Airflow UI: `make airflow-ui` (http://localhost:8080, admin/admin)")
+
+
+@exchange_app.command("serve")
+def exchange_serve(
+    drop: Annotated[str, typer.Option(help="Exchange drop folder")],
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8765,
+    token: Annotated[str | None, typer.Option(envvar="TIANYAN_EXCHANGE_TOKEN", help="Bearer token")] = None,
+) -> None:
+    """Serve the drop folder's http feeds as the paged API and load its database feeds."""
+    import secrets
+
+    from tianyan.synth.exchange import serve
+    from tianyan.warehouse.conn import exchange_url
+
+    serve(drop, port=port, token=token or secrets.token_urlsafe(16), db_url=exchange_url())
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Ingestion: land -> read -> normalise -> validate -> quarantine / load."""

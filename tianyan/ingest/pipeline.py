@@ -1,0 +1,278 @@
+"""One delivery of one feed, end to end: land -> archive -> read -> normalise -> validate ->
+quarantine / load, with accounting (delivered = loaded + quarantined + collapsed).
+
+Logs carry counts, files, row numbers and rule names, never the values (they hold personal data);
+raw values of refused rows go to ``meta.quarantine`` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+import fsspec
+import pandas as pd
+import psycopg
+import yaml
+from psycopg.types.json import Jsonb
+
+from tianyan import paths
+from tianyan.ingest import load, readers
+from tianyan.ingest.normalise import normalise
+from tianyan.registry import FeedSpec
+from tianyan.warehouse.conn import psycopg_dsn
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryRejected(Exception):
+    """The whole delivery was refused (batch-level failure); the warehouse is untouched."""
+
+
+@dataclass
+class DeliveryResult:
+    feed_id: str
+    delivery_date: str
+    status: str
+    batch_id: str | None = None
+    delivered: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    collapsed: int = 0
+    reason: str | None = None
+    files: list[dict] = field(default_factory=list)
+    failures_by_rule: dict[str, int] = field(default_factory=dict)
+
+    def asset_extra(self) -> dict:
+        keep = ("feed_id", "delivery_date", "status", "batch_id", "delivered", "loaded", "quarantined", "collapsed")
+        return {k: v for k, v in asdict(self).items() if k in keep}
+
+
+@cache
+def _policy() -> dict:
+    path = paths.CONFIG_DIR / "pipeline.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def max_bad_share(feed_id: str) -> float:
+    pol = _policy()
+    return float(((pol.get("feeds") or {}).get(feed_id) or {}).get("max_bad_share", pol.get("max_bad_share", 0.2)))
+
+
+def archive_root() -> str:
+    import os
+
+    return os.environ.get("TIANYAN_ARCHIVE") or str(paths.STATE_DIR / "archive")
+
+
+def _archive(feed: FeedSpec, d: dt.date, batch_id: str, files) -> list[dict]:
+    """Copy each landed file to <archive>/<feed>/<date>/<batch>/; never overwrite (immutable)."""
+    fs, root = fsspec.core.url_to_fs(archive_root())
+    out = []
+    for f in files:
+        target = f"{root.rstrip('/')}/{feed.id}/{d.isoformat()}/{batch_id.rsplit('/', 1)[-1]}/{f.name}"
+        if not fs.exists(target):
+            fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+            with open(f.path, "rb") as src, fs.open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        out.append({"name": f.name, "source_uri": f.source_uri, "archive_uri": fs.unstrip_protocol(target),
+                    "sha256": f.sha256, "bytes": f.bytes})
+    return out
+
+
+def _record_run(cur, r: DeliveryResult) -> None:
+    cur.execute(
+        "insert into meta.feed_runs as f (feed_id, delivery_date, batch_id, status, delivered, loaded, quarantined,"
+        " collapsed, reason, files, started_at, finished_at) values (%(feed_id)s, %(delivery_date)s, %(batch_id)s,"
+        " %(status)s, %(delivered)s, %(loaded)s, %(quarantined)s, %(collapsed)s, %(reason)s, %(files)s, now(), now())"
+        " on conflict (feed_id, delivery_date) do update set batch_id = excluded.batch_id, status = excluded.status,"
+        " delivered = excluded.delivered, loaded = excluded.loaded, quarantined = excluded.quarantined,"
+        " collapsed = excluded.collapsed, reason = excluded.reason, files = excluded.files,"
+        " finished_at = excluded.finished_at",
+        {**asdict(r), "files": Jsonb(r.files)},
+    )
+
+
+def _connect(url: str | None):
+    return psycopg.connect(psycopg_dsn(url))
+
+
+def _raw_json(raw: pd.DataFrame, rows) -> list[str]:
+    sub = raw.loc[list(rows)].drop(columns=[readers.SOURCE_FILE, readers.ROW_NO])
+    return [json.dumps({k: v for k, v in rec.items() if v is not None}, ensure_ascii=False)
+            for rec in sub.to_dict("records")]
+
+
+def duplicate_failures(feed: FeedSpec, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
+    """Exact duplicate rows collapse to one; rows sharing a version key with different values are refused."""
+    exact = good.duplicated(keep="first")
+    rest = good[~exact]
+    vkey = [*feed.key, "changed_at"] if feed.mode == "delta" else list(feed.key)
+    clash = rest.duplicated(subset=vkey, keep=False)
+    fails = pd.DataFrame(
+        {"row": rest.index[clash], "rule": "unique", "column": ",".join(vkey),
+         "message": f"key ({', '.join(vkey)}) delivered more than once with different values"}
+    )
+    return fails, good.index[exact]
+
+
+def land_delivery(
+    feed: FeedSpec,
+    delivery_date: dt.date,
+    *,
+    landing: str,
+    url: str | None = None,
+    work_root: Path | None = None,
+) -> dict | None:
+    """Fetch one delivery through its transport and archive it; None when nothing was delivered."""
+    from tianyan.ingest.transports import land
+
+    d = delivery_date
+    work = (work_root or paths.STATE_DIR / "work") / feed.id / d.isoformat() / "landed"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    files = land(feed, d, landing, work)
+    if not files:
+        result = DeliveryResult(feed.id, d.isoformat(), "NO_DELIVERY", reason="nothing delivered for this date")
+        with _connect(url) as conn, conn.cursor() as cur:
+            # A date that was loaded before keeps its record; only a never-seen date is marked missing.
+            cur.execute("select 1 from meta.feed_runs where feed_id = %s and delivery_date = %s", (feed.id, d))
+            if cur.fetchone() is None:
+                _record_run(cur, result)
+        log.info("%s %s: no delivery", feed.id, d)
+        return None
+    digest = hashlib.sha256("".join(sorted(f.sha256 for f in files)).encode()).hexdigest()[:16]
+    batch_id = f"{feed.id}/{d.isoformat()}/{digest}"
+    archived = _archive(feed, d, batch_id, files)
+    with _connect(url) as conn, conn.cursor() as cur:
+        cur.executemany(
+            "insert into meta.archive (batch_id, feed_id, delivery_date, name, source_uri, archive_uri, sha256, bytes)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s) on conflict do nothing",
+            [(batch_id, feed.id, d, a["name"], a["source_uri"], a["archive_uri"], a["sha256"], a["bytes"])
+             for a in archived],
+        )
+    log.info("%s %s: landed %d file(s), batch %s", feed.id, d, len(archived), batch_id)
+    return {"feed_id": feed.id, "delivery_date": d.isoformat(), "batch_id": batch_id, "files": archived}
+
+
+def _fetch_archived(landed: dict, work: Path) -> list[Path]:
+    """Local copies of the archived files (the archive may be remote: s3://, gs://, ...)."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    out = []
+    for a in landed["files"]:
+        fs, path = fsspec.core.url_to_fs(a["archive_uri"])
+        target = work / a["name"]
+        fs.get(path, str(target))
+        got = hashlib.sha256(target.read_bytes()).hexdigest()
+        if got != a["sha256"]:
+            raise DeliveryRejected(f"feed {landed['feed_id']}: archived file {a['name']} changed (checksum)")
+        out.append(target)
+    return out
+
+
+def load_delivery(
+    feed: FeedSpec,
+    landed: dict,
+    *,
+    url: str | None = None,
+    work_root: Path | None = None,
+    data_docs: bool = True,
+) -> DeliveryResult:
+    """Read, normalise, validate, quarantine and load one archived delivery."""
+    from tianyan.ingest.validate import batch_checks, validate
+
+    d = dt.date.fromisoformat(landed["delivery_date"])
+    batch_id = landed["batch_id"]
+    result = DeliveryResult(feed.id, d.isoformat(), "LOADED", batch_id=batch_id, files=landed["files"])
+    paths_ = _fetch_archived(landed, (work_root or paths.STATE_DIR / "work") / feed.id / d.isoformat() / "read")
+    names = ", ".join(p.name for p in paths_)
+
+    def reject(reason: str) -> None:
+        result.status, result.reason, result.loaded = "REJECTED", reason, 0
+        with _connect(url) as conn, conn.cursor() as cur:
+            _record_run(cur, result)
+        log.error("%s %s REJECTED: %s", feed.id, d, reason)
+        raise DeliveryRejected(f"feed {feed.id}, delivery {d}: {reason}")
+
+    try:
+        raw = readers.read_delivery(feed, paths_)
+    except readers.UnreadableDelivery as exc:
+        reject(f"unreadable file {exc}")
+    result.delivered = len(raw)
+    problems = batch_checks(feed, [c for c in raw.columns if c not in (readers.SOURCE_FILE, readers.ROW_NO)])
+    if problems:
+        reject(f"files {names}: " + "; ".join(problems))
+    if result.delivered == 0 and feed.mode == "snapshot":
+        reject(f"files {names}: empty snapshot (would delete the whole register)")
+
+    norm, type_fails = normalise(feed, raw)
+    outcome = validate(feed, norm, batch_id=batch_id, data_docs=data_docs)
+    failures = pd.concat([type_fails, outcome.failures], ignore_index=True)
+    bad_rows = set(failures["row"].tolist())
+    good = norm.drop(index=list(bad_rows))
+    dup_fails, collapsed_idx = duplicate_failures(feed, good)
+    failures = pd.concat([failures, dup_fails], ignore_index=True)
+    bad_rows |= set(dup_fails["row"].tolist())
+    good = good.drop(index=list(set(dup_fails["row"].tolist()) | set(collapsed_idx.tolist())))
+    result.quarantined = len(bad_rows)
+    result.collapsed = len(collapsed_idx)
+    result.loaded = len(good)
+    result.failures_by_rule = {str(k): int(v) for k, v in failures.groupby("rule").size().items()} if len(failures) else {}
+    assert result.delivered == result.loaded + result.quarantined + result.collapsed
+    share = result.quarantined / result.delivered if result.delivered else 0.0
+    if share > max_bad_share(feed.id):
+        reject(f"files {names}: {result.quarantined} of {result.delivered} rows ({share:.0%}) fail validation, "
+               f"over the {max_bad_share(feed.id):.0%} limit; rules: {result.failures_by_rule}")
+
+    with _connect(url) as conn, conn.cursor() as cur:
+        # Serialise loads of one feed (parallel reruns of the same feed would race on history).
+        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (feed.id,))
+        cur.execute("delete from meta.quarantine where feed_id = %s and delivery_date = %s", (feed.id, d))
+        if len(failures):
+            rows = failures.sort_values(["row", "rule", "column"])
+            raw_json = dict(zip(sorted(bad_rows), _raw_json(raw, sorted(bad_rows)), strict=True))
+            with cur.copy("copy meta.quarantine (feed_id, delivery_date, batch_id, source_file, row_no, rule,"
+                          " column_name, message, raw) from stdin") as cp:
+                for rec in rows.itertuples(index=False):
+                    cp.write_row((feed.id, d, batch_id, raw.at[rec.row, readers.SOURCE_FILE],
+                                  int(raw.at[rec.row, readers.ROW_NO]), rec.rule, rec.column, rec.message,
+                                  raw_json[rec.row]))
+        load.stage(cur, feed, good, d)
+        load.merge(cur, feed, d, batch_id)
+        _record_run(cur, result)
+    if result.quarantined:
+        where = "; ".join(
+            f"file {raw.at[r.row, readers.SOURCE_FILE]} row {int(raw.at[r.row, readers.ROW_NO])}: {r.rule} on {r.column}"
+            for r in failures.head(5).itertuples()
+        )
+        log.warning("%s %s: %d rows quarantined (%s), e.g. %s", feed.id, d, result.quarantined,
+                    result.failures_by_rule, where)
+    log.info("%s %s: delivered %d, loaded %d, quarantined %d, collapsed %d", feed.id, d, result.delivered,
+             result.loaded, result.quarantined, result.collapsed)
+    return result
+
+
+def process_delivery(
+    feed: FeedSpec,
+    delivery_date: dt.date,
+    *,
+    landing: str,
+    url: str | None = None,
+    work_root: Path | None = None,
+    data_docs: bool = True,
+) -> DeliveryResult:
+    """Land and load one delivery (what the two Airflow tasks of a feed do, in one call)."""
+    landed = land_delivery(feed, delivery_date, landing=landing, url=url, work_root=work_root)
+    if landed is None:
+        return DeliveryResult(feed.id, delivery_date.isoformat(), "NO_DELIVERY",
+                              reason="nothing delivered for this date")
+    return load_delivery(feed, landed, url=url, work_root=work_root, data_docs=data_docs)

@@ -1,0 +1,146 @@
+"""Read delivered files into a frame of raw text values, one row per delivered row.
+
+Every value stays text exactly as delivered (empty -> None) so that quarantine can keep the raw
+values and normalisation decides types. Two bookkeeping columns name the origin of each row:
+``_source_file`` and ``_row_no`` (1-based data row in that file; item index for JSON pages).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from tianyan.registry import FeedSpec
+
+SOURCE_FILE = "_source_file"
+ROW_NO = "_row_no"
+
+
+class UnreadableDelivery(Exception):
+    """A delivered file that cannot be read at all (the whole delivery is rejected)."""
+
+
+def _text(v) -> str | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    s = str(v)
+    return s if s != "" else None
+
+
+def _frame_from_arrow(table: pa.Table) -> pd.DataFrame:
+    cols = {}
+    for name in table.column_names:
+        col = table[name]
+        if pa.types.is_timestamp(col.type):
+            col = pa.compute.strftime(col, format="%Y-%m-%d %H:%M:%S")
+        elif not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+            col = col.cast(pa.string())
+        cols[name] = col
+    df = pa.table(cols).to_pandas(types_mapper=None)
+    return df.astype(object).where(df.notna(), None)
+
+
+def read_csv(path: Path, encoding: str) -> pd.DataFrame:
+    try:
+        # All columns as text: pandas/pyarrow type guessing loses leading zeros in codes.
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=encoding, block_size=8 << 20),
+            convert_options=pacsv.ConvertOptions(
+                column_types=_all_text(path, encoding), strings_can_be_null=True, quoted_strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
+        raise UnreadableDelivery(f"{path.name}: not a readable {encoding} csv ({exc})") from exc
+    return _frame_from_arrow(table)
+
+
+def _all_text(path: Path, encoding: str) -> dict[str, pa.DataType]:
+    with open(path, encoding=encoding, newline="") as fh:
+        header = next(csv.reader(fh), [])
+    return {h: pa.string() for h in header}
+
+
+def read_xlsx(path: Path) -> pd.DataFrame:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+        raise UnreadableDelivery(f"{path.name}: not a readable xlsx ({exc})") from exc
+    if not rows:
+        return pd.DataFrame()
+    header = [str(h).strip() for h in rows[0]]
+    body = [[_text(v) for v in r] for r in rows[1:] if any(v not in ("", None) for v in r)]
+    return pd.DataFrame(body, columns=header, dtype=object)
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise UnreadableDelivery(f"{path.name}: not a readable parquet file ({exc})") from exc
+    return _frame_from_arrow(table)
+
+
+def read_json_page(path: Path) -> pd.DataFrame:
+    try:
+        doc = json.loads(path.read_bytes())
+        items = doc["items"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UnreadableDelivery(f"{path.name}: not a JSON page with items ({exc})") from exc
+    if not items:
+        return pd.DataFrame()
+    keys: list[str] = []
+    for it in items:
+        for k in it:
+            if k not in keys:
+                keys.append(k)
+    return pd.DataFrame([[_text(it.get(k)) for k in keys] for it in items], columns=keys, dtype=object)
+
+
+def read_file(feed: FeedSpec, path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        # database extracts (rows.csv) are always utf-8; file feeds use their declared encoding
+        enc = "utf-8" if feed.delivery.transport == "database" else feed.delivery.encoding
+        return read_csv(path, "gb18030" if enc == "gbk" else enc)
+    if suffix == ".xlsx":
+        return read_xlsx(path)
+    if suffix == ".parquet":
+        return read_parquet(path)
+    if suffix == ".json":
+        return read_json_page(path)
+    raise UnreadableDelivery(f"{path.name}: unsupported file type")
+
+
+def read_delivery(feed: FeedSpec, files: list[Path]) -> pd.DataFrame:
+    """All files of one delivery, concatenated, with origin columns."""
+    frames = []
+    for path in files:
+        df = read_file(feed, path)
+        df[SOURCE_FILE] = path.name
+        df[ROW_NO] = range(1, len(df) + 1)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame(columns=[*feed.column_names, SOURCE_FILE, ROW_NO])
+    out = pd.concat(frames, ignore_index=True, sort=False)
+    return out.astype({c: object for c in out.columns if c != ROW_NO})

@@ -1,0 +1,1 @@
+"""Airflow glue: DAGs generated from the registry. Imports airflow; the rest of tianyan does not."""

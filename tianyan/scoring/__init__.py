@@ -1,0 +1,1 @@
+"""Scoring: run the supervision models and keep the alerts."""

@@ -1,0 +1,1 @@
+"""The unified PostgreSQL warehouse: connection, embedded server, migrations, DDL."""
