@@ -211,6 +211,30 @@ def summary(as_of: dt.date) -> None:
               "Airflow UI: `make airflow-ui` (http://localhost:8080, admin/admin)")
 
 
+@app.command()
+def evaluate(
+    drop: Annotated[str, typer.Option(help="Synthetic city drop folder (answer_key.csv, manifest.json)")],
+    load: Annotated[bool, typer.Option(help="First run the drop's first date through the DAGs")] = False,
+    format: Annotated[str, typer.Option("--format", help="csv or table")] = "table",
+) -> None:
+    """Recall and precision of every model against the synthetic city's answer key."""
+    from tianyan.scoring.evaluate import evaluate as do_evaluate
+    from tianyan.scoring.evaluate import read_as_of
+
+    if load:
+        from tianyan.runner_local import run_dates
+
+        run_dates(drop, [read_as_of(drop)], scoring=False)
+    report = do_evaluate(drop)
+    cols = ["model_id", "positives", "found", "missed", "near_misses", "near_misses_flagged", "other_alerts",
+            "recall", "precision"]
+    _emit(report.to_dict("records"), cols, format, "model evaluation")
+    perfect = ((report["missed"] == 0) & (report["near_misses_flagged"] == 0) & (report["other_alerts"] == 0)).sum()
+    console.print(f"{perfect} of {len(report)} models: every planted positive found, nothing else flagged")
+    if perfect < len(report):
+        raise typer.Exit(1)
+
+
 @exchange_app.command("serve")
 def exchange_serve(
     drop: Annotated[str, typer.Option(help="Exchange drop folder")],
