@@ -7,12 +7,18 @@ PostgreSQL when one is up), else 127.0.0.1:5432, else the embedded pgserver whee
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+# Each test session gets its own Airflow home (SQLite metadata), so tests never share state with
+# a developer's .airflow/ or with another test run. Set before anything imports airflow.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="tianyan-airflow-")
+os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
 
 
 def _sa(url: str) -> str:

@@ -240,6 +240,7 @@ def exchange_serve(
     drop: Annotated[str, typer.Option(help="Exchange drop folder")],
     port: Annotated[int, typer.Option(help="HTTP port")] = 8765,
     token: Annotated[str | None, typer.Option(envvar="TIANYAN_EXCHANGE_TOKEN", help="Bearer token")] = None,
+    host: Annotated[str, typer.Option(help="Interface to bind (0.0.0.0 inside a container)")] = "127.0.0.1",
 ) -> None:
     """Serve the drop folder's http feeds as the paged API and load its database feeds."""
     import secrets
@@ -247,7 +248,7 @@ def exchange_serve(
     from tianyan.synth.exchange import serve
     from tianyan.warehouse.conn import exchange_url
 
-    serve(drop, port=port, token=token or secrets.token_urlsafe(16), db_url=exchange_url())
+    serve(drop, port=port, host=host, token=token or secrets.token_urlsafe(16), db_url=exchange_url())
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ def prepare_airflow() -> None:
     localenv.apply()
     from airflow.utils import db
 
-    marker = localenv.AIRFLOW_HOME / ".migrated"
+    marker = localenv.airflow_home() / ".migrated"
     if not marker.exists():
         db.initdb()
         marker.write_text("ok")

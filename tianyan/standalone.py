@@ -17,7 +17,7 @@ from tianyan.warehouse.conn import warehouse_url
 def main() -> None:
     localenv.apply()
     os.environ.setdefault("AIRFLOW_CONN_WAREHOUSE", warehouse_url())
-    pw_file = localenv.AIRFLOW_HOME / "simple_auth_manager_passwords.json.generated"
+    pw_file = localenv.airflow_home() / "simple_auth_manager_passwords.json.generated"
     pw_file.write_text(json.dumps({"admin": "admin"}))
     os.execvp("airflow", ["airflow", "standalone", *sys.argv[1:]])
 

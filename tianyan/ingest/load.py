@@ -35,6 +35,12 @@ def _qual(schema: str, name: str) -> sql.Identifier:
     return sql.Identifier(schema, name)
 
 
+def versions_at_changed_at(feed: FeedSpec) -> bool:
+    """Delta feeds, and append feeds that carry changed_at (front-end database extracts), version rows
+    by the time they changed, so overlapping extracts and redeliveries collapse onto one version."""
+    return feed.mode != "snapshot" and "changed_at" in feed.column_names
+
+
 def stage(cur, feed: FeedSpec, good: pd.DataFrame, delivery_date: dt.date) -> int:
     """COPY the good rows into a temporary staging table ``_stg`` (dropped at commit)."""
     hist = _qual(*feed.history_table)
@@ -46,9 +52,10 @@ def stage(cur, feed: FeedSpec, good: pd.DataFrame, delivery_date: dt.date) -> in
         ).format(cols=_ids(cols), hist=hist)
     )
     frame = good[cols].copy()
-    if feed.mode == "delta":
+    if versions_at_changed_at(feed):
         frame["_valid_from"] = good["changed_at"]
-        frame["_deleted"] = (good["op"] == "D").map({True: "true", False: "false"})
+        deleted = (good["op"] == "D") if "op" in good.columns else pd.Series(False, index=good.index)
+        frame["_deleted"] = deleted.map({True: "true", False: "false"})
     else:
         frame["_valid_from"] = delivery_date.isoformat()
         frame["_deleted"] = "false"

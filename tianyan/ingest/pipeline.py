@@ -113,7 +113,7 @@ def duplicate_failures(feed: FeedSpec, good: pd.DataFrame) -> tuple[pd.DataFrame
     """Exact duplicate rows collapse to one; rows sharing a version key with different values are refused."""
     exact = good.duplicated(keep="first")
     rest = good[~exact]
-    vkey = [*feed.key, "changed_at"] if feed.mode == "delta" else list(feed.key)
+    vkey = [*feed.key, "changed_at"] if load.versions_at_changed_at(feed) else list(feed.key)
     clash = rest.duplicated(subset=vkey, keep=False)
     fails = pd.DataFrame(
         {"row": rest.index[clash], "rule": "unique", "column": ",".join(vkey),
@@ -134,11 +134,17 @@ def land_delivery(
     from tianyan.ingest.transports import land
 
     d = delivery_date
+    # Kept across task retries so an interrupted paged download resumes; cleared once archived.
     work = (work_root or paths.STATE_DIR / "work") / feed.id / d.isoformat() / "landed"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    files = land(feed, d, landing, work)
+    work.mkdir(parents=True, exist_ok=True)
+    since: dt.date | None = d
+    if feed.delivery.transport == "database":
+        with _connect(url) as conn:
+            loaded_before = conn.execute(
+                "select 1 from meta.feed_runs where feed_id = %s and status = 'LOADED' and delivery_date <> %s limit 1",
+                (feed.id, d)).fetchone()
+        since = d if loaded_before else None
+    files = land(feed, d, landing, work, since=since)
     if not files:
         result = DeliveryResult(feed.id, d.isoformat(), "NO_DELIVERY", reason="nothing delivered for this date")
         with _connect(url) as conn, conn.cursor() as cur:
@@ -158,6 +164,7 @@ def land_delivery(
             [(batch_id, feed.id, d, a["name"], a["source_uri"], a["archive_uri"], a["sha256"], a["bytes"])
              for a in archived],
         )
+    shutil.rmtree(work, ignore_errors=True)
     log.info("%s %s: landed %d file(s), batch %s", feed.id, d, len(archived), batch_id)
     return {"feed_id": feed.id, "delivery_date": d.isoformat(), "batch_id": batch_id, "files": archived}
 

@@ -1,0 +1,46 @@
+-- Shared definition dead(p, d) (include/spec/models.yaml header):
+-- p has a death date <= d from ANY of health.death_certificates,
+-- civil_affairs.cremation_records, or household_registration status DECEASED
+-- (status_date). The earliest date wins.
+-- core.death: one row per dead person with the earliest date and which sources
+-- report a death (and each source's earliest date, for evidence; earliest_source
+-- is the feed giving the earliest date).
+-- dead(p, d) = exists core.death with id_no = p and death_date <= d.
+
+create or replace view core.death as
+with reported as (
+    select
+        c.id_no,
+        c.death_date,
+        'health.death_certificates' as source_feed
+    from health.death_certificates as c
+    union all
+    select
+        r.id_no,
+        r.death_date,
+        'civil_affairs.cremation_records' as source_feed
+    from civil_affairs.cremation_records as r
+    union all
+    select
+        h.id_no,
+        h.status_date as death_date,
+        'public_security.household_registration' as source_feed
+    from public_security.household_registration as h
+    where h.status = 'DECEASED' and h.status_date is not null
+)
+
+select
+    reported.id_no,
+    min(reported.death_date) as death_date,
+    array_agg(distinct reported.source_feed order by reported.source_feed) as sources,
+    min(reported.death_date) filter (where reported.source_feed = 'health.death_certificates') as certificate_date,
+    min(reported.death_date) filter (where reported.source_feed = 'civil_affairs.cremation_records') as cremation_date,
+    min(reported.death_date) filter (where reported.source_feed = 'public_security.household_registration')
+        as registration_date,
+    (array_agg(reported.source_feed order by reported.death_date, reported.source_feed))[1] as earliest_source
+from reported
+group by reported.id_no;
+
+comment on view core.death is
+'Earliest death date per id_no across death certificates, cremation records and DECEASED household '
+'registration (status_date); sources lists the feeds that report it.';

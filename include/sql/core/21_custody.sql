@@ -1,0 +1,19 @@
+-- Shared definition in_custody(p, d) (include/spec/models.yaml header):
+-- a justice.custody_records PRISON or DETENTION interval covers d.
+-- Intervals are closed [start_date, end_date] (end_date is the last day in
+-- custody); an open record (end_date null) runs on indefinitely.
+-- in_custody(p, d) = exists core.custody with id_no = p and start_date <= d
+--                    and (end_date is null or end_date >= d).
+
+create or replace view core.custody as
+select
+    c.record_id,
+    c.id_no,
+    c.custody_kind,
+    c.start_date,
+    c.end_date
+from justice.custody_records as c
+where c.custody_kind in ('PRISON', 'DETENTION');
+
+comment on view core.custody is
+'PRISON and DETENTION custody intervals [start_date, end_date] (end_date null = still in custody).';

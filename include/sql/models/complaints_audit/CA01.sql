@@ -1,0 +1,114 @@
+-- CA01: repeated unresolved complaints about one unit or one person.
+-- Subjects are units (subject_unit_code) or persons (subject_id_no). Complaints not CLOSED are
+-- counted in windows [d, d + window_days) anchored on each received_date; a window with
+-- >= count_min of them is a finding. One alert per subject, listing every complaint of a
+-- qualifying window.
+with complaint as (
+    select
+        'unit' as subject_kind,
+        trim(subject_unit_code) as subject_id,
+        complaint_id,
+        received_date,
+        channel,
+        category,
+        region_code,
+        status
+    from discipline.complaints
+    where
+        status <> 'CLOSED'
+        and nullif(trim(subject_unit_code), '') is not null
+        and received_date <= cast(:as_of as date)
+    union all
+    select
+        'person' as subject_kind,
+        subject_id_no as subject_id,
+        complaint_id,
+        received_date,
+        channel,
+        category,
+        region_code,
+        status
+    from discipline.complaints
+    where
+        status <> 'CLOSED'
+        and nullif(trim(subject_id_no), '') is not null
+        and received_date <= cast(:as_of as date)
+),
+
+complaint_window as (
+    select
+        a.subject_kind,
+        a.subject_id,
+        a.complaint_id as anchor_id,
+        array_agg(b.complaint_id) as member_ids
+    from complaint as a
+    inner join complaint as b
+        on
+            a.subject_kind = b.subject_kind
+            and a.subject_id = b.subject_id
+            and a.received_date <= b.received_date
+            and b.received_date < a.received_date + cast(:window_days as integer)
+    group by a.subject_kind, a.subject_id, a.complaint_id
+    having count(*) >= cast(:count_min as integer)
+),
+
+member as (
+    select distinct
+        subject_kind,
+        subject_id,
+        unnest(member_ids) as complaint_id
+    from complaint_window
+),
+
+finding as (
+    select
+        c.subject_kind,
+        c.subject_id,
+        (array_agg(c.region_code order by c.received_date desc, c.complaint_id desc))[1]
+            as latest_region_code,
+        jsonb_agg(
+            jsonb_build_object(
+                'feed', 'discipline.complaints',
+                'key', c.complaint_id,
+                'values', jsonb_build_object(
+                    'received_date', c.received_date,
+                    'channel', c.channel,
+                    'category', c.category,
+                    'status', c.status,
+                    'region_code', c.region_code
+                )
+            )
+            order by c.received_date, c.complaint_id
+        ) as evidence
+    from complaint as c
+    inner join member as m
+        on
+            c.subject_kind = m.subject_kind
+            and c.subject_id = m.subject_id
+            and c.complaint_id = m.complaint_id
+    group by c.subject_kind, c.subject_id
+),
+
+alert as (
+    select
+        f.subject_kind,
+        f.subject_id,
+        f.subject_id as evidence_key,
+        cast(null as numeric) as amount,
+        f.evidence,
+        coalesce(u.region_code, f.latest_region_code) as region_code,
+        case when f.subject_kind = 'unit' then f.subject_id end as unit_code
+    from finding as f
+    left join organization.public_units as u
+        on f.subject_kind = 'unit' and f.subject_id = u.unit_code
+)
+
+select
+    subject_kind,
+    subject_id,
+    evidence_key,
+    region_code,
+    unit_code,
+    amount,
+    evidence
+from alert

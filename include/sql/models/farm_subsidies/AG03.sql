@@ -1,0 +1,35 @@
+-- AG03 Duplicate farm subsidy in one year.
+-- More than one agriculture.farm_subsidies payment for the same id_no and
+-- subsidy_year. One alert per person and year; the amount is what was paid
+-- beyond the largest single payment.
+with hits as (
+    select
+        f.id_no,
+        f.subsidy_year,
+        min(f.village_code) as village_code,
+        sum(f.amount) - max(f.amount) as amount,
+        jsonb_agg(
+            jsonb_build_object(
+                'feed', 'agriculture.farm_subsidies',
+                'key', f.payment_id,
+                'values', jsonb_build_object(
+                    'village_code', f.village_code, 'subsidy_year', f.subsidy_year,
+                    'subsidized_area_mu', f.subsidized_area_mu, 'amount', f.amount, 'pay_date', f.pay_date
+                )
+            )
+            order by f.payment_id
+        ) as evidence
+    from agriculture.farm_subsidies as f
+    group by f.id_no, f.subsidy_year
+    having count(distinct f.payment_id) > 1
+)
+
+select
+    'person' as subject_kind,
+    hits.id_no as subject_id,
+    cast(hits.subsidy_year as text) as evidence_key,
+    hits.village_code as region_code,
+    cast(null as text) as unit_code,
+    hits.amount,
+    hits.evidence
+from hits

@@ -1,0 +1,83 @@
+-- SA06 Official's household receives assistance.
+-- Enrollment active at some d (start_date to end_date, or the as-of date while
+-- open) where the recipient or a member of the recipient's household is
+-- official(., d): an appointment, the enrollment and the household membership
+-- (core.official_kin SELF / HOUSEHOLD, validity from registration history) all
+-- cover one common day.
+with enrollment as (
+    select
+        e.enrollment_id,
+        e.id_no,
+        e.program,
+        e.region_code,
+        e.monthly_amount,
+        e.start_date,
+        e.status,
+        least(coalesce(e.end_date, cast(:as_of as date)), cast(:as_of as date)) as last_day
+    from civil_affairs.assistance_enrollments as e
+    where e.start_date <= cast(:as_of as date)
+),
+
+overlap as (
+    select
+        enrollment.enrollment_id,
+        k.appointment_id,
+        k.official_id_no,
+        k.unit_code,
+        k.rank,
+        k.kin_kind,
+        k.kin_relation,
+        k.start_date as appointment_start,
+        k.end_date as appointment_end
+    from enrollment
+    inner join core.official_kin as k on enrollment.id_no = k.kin_id_no
+    where
+        k.kin_kind in ('SELF', 'HOUSEHOLD')
+        and greatest(enrollment.start_date, k.start_date, k.kin_valid_from)
+        <= least(
+            enrollment.last_day,
+            coalesce(k.end_date, cast(:as_of as date)),
+            coalesce(k.kin_valid_to - 1, cast(:as_of as date))
+        )
+),
+
+hits as (
+    select
+        overlap.enrollment_id,
+        min(overlap.unit_code) as unit_code,
+        jsonb_agg(
+            jsonb_build_object(
+                'feed', 'organization.officials',
+                'key', overlap.appointment_id,
+                'values', jsonb_build_object(
+                    'id_no', overlap.official_id_no, 'unit_code', overlap.unit_code, 'rank', overlap.rank,
+                    'start_date', overlap.appointment_start, 'end_date', overlap.appointment_end,
+                    'relation_to_recipient', overlap.kin_kind, 'relation', overlap.kin_relation
+                )
+            )
+            order by overlap.appointment_id, overlap.kin_kind
+        ) as appointments
+    from overlap
+    group by overlap.enrollment_id
+)
+
+select
+    'person' as subject_kind,
+    enrollment.id_no as subject_id,
+    enrollment.enrollment_id as evidence_key,
+    enrollment.region_code,
+    hits.unit_code,
+    enrollment.monthly_amount as amount,
+    jsonb_build_array(
+        jsonb_build_object(
+            'feed', 'civil_affairs.assistance_enrollments',
+            'key', enrollment.enrollment_id,
+            'values', jsonb_build_object(
+                'program', enrollment.program, 'start_date', enrollment.start_date,
+                'last_day', enrollment.last_day, 'monthly_amount', enrollment.monthly_amount,
+                'status', enrollment.status
+            )
+        )
+    ) || hits.appointments as evidence
+from hits
+inner join enrollment on hits.enrollment_id = enrollment.enrollment_id

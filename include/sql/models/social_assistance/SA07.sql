@@ -1,0 +1,165 @@
+-- SA07 Favoritism - assistance approved for a relative.
+-- The recipient is in relatives(approver_id_no) (declared either direction,
+-- spouse, or household; the approver included as household(p) contains p)
+-- with the relationship holding on the enrollment start date (the approval),
+-- or in relatives(q) for a village official q of the enrollment region_code
+-- (rank VILLAGE, jurisdiction_region_code = region_code) in office at any time
+-- during the enrollment, the relationship holding during that overlap.
+with enrollment as (
+    select
+        e.enrollment_id,
+        e.id_no,
+        e.program,
+        e.region_code,
+        e.monthly_amount,
+        e.start_date,
+        e.status,
+        e.approver_id_no,
+        least(coalesce(e.end_date, cast(:as_of as date)), cast(:as_of as date)) as last_day
+    from civil_affairs.assistance_enrollments as e
+    where e.start_date <= cast(:as_of as date)
+),
+
+approver_kin as (
+    select
+        enrollment.enrollment_id,
+        'SELF' as kind,
+        'SELF' as relation
+    from enrollment
+    where enrollment.approver_id_no = enrollment.id_no
+    union all
+    select
+        enrollment.enrollment_id,
+        'DECLARED' as kind,
+        d.relation
+    from enrollment
+    inner join discipline.official_relatives as d
+        on enrollment.approver_id_no = d.official_id_no and enrollment.id_no = d.relative_id_no
+    union all
+    select
+        enrollment.enrollment_id,
+        'DECLARED' as kind,
+        d.relation
+    from enrollment
+    inner join discipline.official_relatives as d
+        on enrollment.approver_id_no = d.relative_id_no and enrollment.id_no = d.official_id_no
+    union all
+    select
+        enrollment.enrollment_id,
+        'SPOUSE' as kind,
+        'SPOUSE' as relation
+    from enrollment
+    inner join core.spouse as s
+        on
+            enrollment.approver_id_no = s.person_id
+            and enrollment.id_no = s.spouse_id
+            and enrollment.start_date >= s.marriage_date
+            and (s.divorce_date is null or enrollment.start_date < s.divorce_date)
+    union all
+    select
+        enrollment.enrollment_id,
+        'HOUSEHOLD' as kind,
+        b.relation_to_head as relation
+    from enrollment
+    inner join core.household_member as a
+        on
+            enrollment.approver_id_no = a.id_no
+            and enrollment.start_date >= a.valid_from
+            and (a.valid_to is null or enrollment.start_date < a.valid_to)
+    inner join core.household_member as b
+        on
+            enrollment.id_no = b.id_no
+            and a.household_id = b.household_id
+            and enrollment.start_date >= b.valid_from
+            and (b.valid_to is null or enrollment.start_date < b.valid_to)
+    where enrollment.approver_id_no <> enrollment.id_no
+),
+
+approver_hit as (
+    select
+        approver_kin.enrollment_id,
+        cast(null as text) as unit_code,
+        jsonb_build_object(
+            'feed', 'civil_affairs.assistance_enrollments',
+            'key', approver_kin.enrollment_id,
+            'values', jsonb_build_object(
+                'approver_id_no', min(enrollment.approver_id_no),
+                'relation_kinds', jsonb_agg(distinct approver_kin.kind),
+                'relations', jsonb_agg(distinct approver_kin.relation)
+            )
+        ) as item
+    from approver_kin
+    inner join enrollment on approver_kin.enrollment_id = enrollment.enrollment_id
+    group by approver_kin.enrollment_id
+),
+
+village_hit as (
+    select
+        enrollment.enrollment_id,
+        k.unit_code,
+        jsonb_build_object(
+            'feed', 'organization.officials',
+            'key', k.appointment_id,
+            'values', jsonb_build_object(
+                'official_id_no', k.official_id_no, 'rank', k.rank,
+                'jurisdiction_region_code', k.jurisdiction_region_code,
+                'start_date', k.start_date, 'end_date', k.end_date,
+                'relation_kind', k.kin_kind, 'relation', k.kin_relation
+            )
+        ) as item
+    from enrollment
+    inner join core.official_kin as k
+        on
+            enrollment.id_no = k.kin_id_no
+            and enrollment.region_code = k.jurisdiction_region_code
+    where
+        k.rank = 'VILLAGE'
+        and greatest(enrollment.start_date, k.start_date, k.kin_valid_from)
+        <= least(
+            enrollment.last_day,
+            coalesce(k.end_date, cast(:as_of as date)),
+            coalesce(k.kin_valid_to - 1, cast(:as_of as date))
+        )
+),
+
+hits as (
+    select
+        h.enrollment_id,
+        min(h.unit_code) as unit_code,
+        jsonb_agg(h.item order by h.item ->> 'feed', h.item ->> 'key', cast(h.item as text)) as items
+    from (
+        select
+            approver_hit.enrollment_id,
+            approver_hit.unit_code,
+            approver_hit.item
+        from approver_hit
+        union all
+        select
+            village_hit.enrollment_id,
+            village_hit.unit_code,
+            village_hit.item
+        from village_hit
+    ) as h
+    group by h.enrollment_id
+)
+
+select
+    'person' as subject_kind,
+    enrollment.id_no as subject_id,
+    enrollment.enrollment_id as evidence_key,
+    enrollment.region_code,
+    hits.unit_code,
+    enrollment.monthly_amount as amount,
+    jsonb_build_array(
+        jsonb_build_object(
+            'feed', 'civil_affairs.assistance_enrollments',
+            'key', enrollment.enrollment_id,
+            'values', jsonb_build_object(
+                'program', enrollment.program, 'start_date', enrollment.start_date,
+                'approver_id_no', enrollment.approver_id_no, 'monthly_amount', enrollment.monthly_amount,
+                'status', enrollment.status
+            )
+        )
+    ) || hits.items as evidence
+from hits
+inner join enrollment on hits.enrollment_id = enrollment.enrollment_id

@@ -1,0 +1,61 @@
+-- SI05 Public-welfare post holder employed elsewhere.
+-- The post is active in period P (the post's [start_date, end_date or as-of]
+-- overlaps month P) while the holder has a contribution_base >= :wage_min in P.
+-- One alert per post; the evidence lists the periods.
+with post as (
+    select
+        p.post_id,
+        p.id_no,
+        p.employer_unit_code,
+        p.region_code,
+        p.start_date,
+        p.end_date,
+        p.monthly_subsidy,
+        least(coalesce(p.end_date, cast(:as_of as date)), cast(:as_of as date)) as last_day
+    from human_resources.public_welfare_posts as p
+    where p.start_date <= cast(:as_of as date)
+),
+
+hits as (
+    select
+        post.post_id,
+        count(distinct c.period) as periods,
+        jsonb_agg(
+            jsonb_build_object(
+                'feed', 'human_resources.social_insurance_contributions',
+                'key', c.id_no || '/' || c.employer_uscc || '/' || c.period,
+                'values', jsonb_build_object(
+                    'employer_uscc', c.employer_uscc, 'period', c.period,
+                    'contribution_base', c.contribution_base
+                )
+            )
+            order by c.period, c.employer_uscc
+        ) as contributions
+    from post
+    inner join human_resources.social_insurance_contributions as c on post.id_no = c.id_no
+    where
+        c.contribution_base >= :wage_min
+        and core.period_start(c.period) <= post.last_day
+        and core.period_end(c.period) >= post.start_date
+    group by post.post_id
+)
+
+select
+    'person' as subject_kind,
+    post.id_no as subject_id,
+    post.post_id as evidence_key,
+    post.region_code,
+    post.employer_unit_code as unit_code,
+    post.monthly_subsidy * hits.periods as amount,
+    jsonb_build_array(
+        jsonb_build_object(
+            'feed', 'human_resources.public_welfare_posts',
+            'key', post.post_id,
+            'values', jsonb_build_object(
+                'employer_unit_code', post.employer_unit_code, 'start_date', post.start_date,
+                'end_date', post.end_date, 'monthly_subsidy', post.monthly_subsidy
+            )
+        )
+    ) || hits.contributions as evidence
+from hits
+inner join post on hits.post_id = post.post_id
