@@ -212,6 +212,20 @@ def summary(as_of: dt.date) -> None:
 
 
 @app.command()
+def report(
+    as_of: Annotated[str, typer.Option("--as-of", help="Business date YYYY-MM-DD")],
+    out: Annotated[Path | None, typer.Option(help="Output folder (default .tianyan/reports)")] = None,
+) -> None:
+    """Refresh the marts (lifecycle, risk index, feed health) and write the daily HTML report."""
+    from tianyan.report import write_report
+    from tianyan.scoring.marts import refresh
+
+    d = _date(as_of)
+    refresh(d)
+    print(write_report(d, out))
+
+
+@app.command()
 def evaluate(
     drop: Annotated[str, typer.Option(help="Synthetic city drop folder (answer_key.csv, manifest.json)")],
     load: Annotated[bool, typer.Option(help="First run the drop's first date through the DAGs")] = False,

@@ -62,7 +62,9 @@ def drop(tmp_path_factory):
                 ["P5", ALIVE, "DIBAO_URBAN", "2026-10", "800.00", "2026-10-05", "6222003", "320102001001"],
                 ["P6", DEAD, "TEMPORARY", "2026-11", "500.00", "2026-11-05", "6222001", "320102001001"],
                 ["P7", BAD_CHECK, "DIBAO_URBAN", "2026-10", "800.00", "2026-10-05", "6222009", "320102001001"],
-                ["P8", ALIVE, "DIBAO_URBAN", "2026-10", "-5", "2026-10-05", "6222003", "320102001001"]])
+                ["P8", ALIVE, "DIBAO_URBAN", "2026-10", "-5", "2026-10-05", "6222003", "320102001001"],
+                *[[f"P{9 + i}", ALIVE, "DIBAO_URBAN", f"2026-0{1 + i}", "800.00", f"2026-0{1 + i}-05", "6222003",
+                   "320102001001"] for i in range(4)]])
     return root
 
 
@@ -100,7 +102,7 @@ def test_rows_are_loaded_or_quarantined_and_counts_add_up(cycle):
     url, _ = cycle
     runs = {r[0]: r[1:] for r in _q(url, "select feed_id, status, delivered, loaded, quarantined, collapsed "
                                           "from meta.feed_runs where delivery_date = '2026-11-27'")}
-    assert runs["civil_affairs.assistance_payments"] == ("LOADED", 8, 6, 2, 0)
+    assert runs["civil_affairs.assistance_payments"] == ("LOADED", 12, 10, 2, 0)
     assert runs["health.death_certificates"] == ("LOADED", 2, 2, 0, 0)
     assert runs["public_security.household_registration"] == ("LOADED", 3, 3, 0, 0)
     quarantined = _q(url, "select source_file, row_no, rule, column_name from meta.quarantine order by row_no")

@@ -74,3 +74,12 @@ def test_normalise_types_and_reports_unparseable_values():
     assert sorted(zip(fails["row"], fails["column"], fails["rule"], strict=True)) == [
         (2, "amount", "type"), (2, "pay_date", "type")
     ]
+
+
+def test_quality_gate_judges_share_only_on_large_enough_deliveries():
+    from tianyan.ingest.pipeline import should_reject
+
+    assert not should_reject("civil_affairs.assistance_payments", 3, 8)  # small: quarantine, don't reject
+    assert should_reject("civil_affairs.assistance_payments", 8, 8)  # nothing usable
+    assert not should_reject("civil_affairs.assistance_payments", 10, 100)
+    assert should_reject("civil_affairs.assistance_payments", 21, 100)

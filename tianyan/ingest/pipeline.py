@@ -65,6 +65,14 @@ def max_bad_share(feed_id: str) -> float:
     return float(((pol.get("feeds") or {}).get(feed_id) or {}).get("max_bad_share", pol.get("max_bad_share", 0.2)))
 
 
+def should_reject(feed_id: str, bad: int, delivered: int) -> bool:
+    """Batch-level quality gate: too large a share of bad rows, or nothing usable at all."""
+    if delivered and bad == delivered:
+        return True
+    min_rows = int(_policy().get("min_rows_for_share", 50))
+    return delivered >= min_rows and bad / delivered > max_bad_share(feed_id)
+
+
 def archive_root() -> str:
     import os
 
@@ -76,7 +84,7 @@ def _archive(feed: FeedSpec, d: dt.date, batch_id: str, files) -> list[dict]:
     fs, root = fsspec.core.url_to_fs(archive_root())
     out = []
     for f in files:
-        target = f"{root.rstrip('/')}/{feed.id}/{d.isoformat()}/{batch_id.rsplit('/', 1)[-1]}/{f.name}"
+        target = f"{root.rstrip('/')}/{feed.id}/{d.isoformat()}/{batch_id}/{f.name}"
         if not fs.exists(target):
             fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
             with open(f.path, "rb") as src, fs.open(target, "wb") as dst:
@@ -155,7 +163,7 @@ def land_delivery(
         log.info("%s %s: no delivery", feed.id, d)
         return None
     digest = hashlib.sha256("".join(sorted(f.sha256 for f in files)).encode()).hexdigest()[:16]
-    batch_id = f"{feed.id}/{d.isoformat()}/{digest}"
+    batch_id = f"{feed.id}-{d:%Y%m%d}-{digest}"  # safe as a file name and a GX store key
     archived = _archive(feed, d, batch_id, files)
     with _connect(url) as conn, conn.cursor() as cur:
         cur.executemany(
@@ -236,7 +244,7 @@ def load_delivery(
     result.failures_by_rule = {str(k): int(v) for k, v in failures.groupby("rule").size().items()} if len(failures) else {}
     assert result.delivered == result.loaded + result.quarantined + result.collapsed
     share = result.quarantined / result.delivered if result.delivered else 0.0
-    if share > max_bad_share(feed.id):
+    if should_reject(feed.id, result.quarantined, result.delivered):
         reject(f"files {names}: {result.quarantined} of {result.delivered} rows ({share:.0%}) fail validation, "
                f"over the {max_bad_share(feed.id):.0%} limit; rules: {result.failures_by_rule}")
 

@@ -76,6 +76,8 @@ def build_department_dag(department: str, feeds: list[FeedSpec]):
     from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup, task
     from airflow.sdk.exceptions import AirflowSkipException
 
+    from tianyan.notify import TianyanNotifier
+
     cadence = department_cadence(feeds)
     tags = sorted({department, f"cadence:{cadence}"} | {f"transport:{f.delivery.transport}" for f in feeds})
     with DAG(
@@ -96,17 +98,22 @@ def build_department_dag(department: str, feeds: list[FeedSpec]):
             with TaskGroup(group_id=feed.name, tooltip=feed.title):
 
                 @task(task_id="land", pool=department_pool(department), doc_md=f"Land and archive `{feed.id}`.")
-                def land(feed_id: str, **context) -> dict | None:
+                def land(feed_id: str, **context) -> dict:
                     from tianyan.ingest.pipeline import land_delivery
 
-                    return land_delivery(load_feeds()[feed_id], local_date(context), landing=landing_url())
+                    landed = land_delivery(load_feeds()[feed_id], local_date(context), landing=landing_url())
+                    # Always return a value: a task returning None pushes no XCom for its downstream.
+                    return landed or {"feed_id": feed_id, "files": []}
 
                 @task(task_id="validate_load", pool=WAREHOUSE_POOL, outlets=[asset],
-                      doc_md=f"Validate `{feed.id}` with Great Expectations, quarantine bad rows, merge good rows.")
-                def validate_load(feed_id: str, landed: dict | None, **context) -> dict:
+                      doc_md=f"Validate `{feed.id}` with Great Expectations, quarantine bad rows, merge good rows.",
+                      # A fresh notifier per task: rendering its templates mutates it.
+                      on_failure_callback=TianyanNotifier(
+                          subject="[tianyan] {{ ti.dag_id }}.{{ ti.task_id }}: delivery rejected or failed"))
+                def validate_load(feed_id: str, landed: dict, **context) -> dict:
                     from tianyan.ingest.pipeline import load_delivery
 
-                    if landed is None:
+                    if not landed.get("files"):
                         raise AirflowSkipException(f"{feed_id}: nothing delivered for this date")
                     result = load_delivery(load_feeds()[feed_id], landed)
                     context["outlet_events"][feed_asset(load_feeds()[feed_id])].extra = result.asset_extra()

@@ -93,7 +93,24 @@ def build_scoring_dag():
 
             refresh(dt.date.fromisoformat(p["as_of"]))
 
+        @task
+        def daily_report(p: dict) -> str:
+            import datetime as dt
+
+            from tianyan.report import write_report
+
+            return str(write_report(dt.date.fromisoformat(p["as_of"])))
+
+        @task
+        def announce_high_alerts(p: dict) -> int:
+            import datetime as dt
+
+            from tianyan.notify import notify_new_high_alerts
+
+            return notify_new_high_alerts(dt.date.fromisoformat(p["as_of"]))
+
         p = plan()
         scores = score.expand(job=model_ids(p))
-        scores >> refresh_marts(p)
+        marts = refresh_marts(p)
+        scores >> marts >> [daily_report(p), announce_high_alerts(p)]
     return dag
