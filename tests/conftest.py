@@ -19,6 +19,9 @@ DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # a developer's .airflow/ or with another test run. Set before anything imports airflow.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="tianyan-airflow-")
 os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+# Likewise the archive, work folders, Data Docs and reports: nothing of a test lands in .tianyan/.
+os.environ["TIANYAN_STATE_DIR"] = tempfile.mkdtemp(prefix="tianyan-state-")
+os.environ.pop("TIANYAN_ARCHIVE", None)
 
 
 def _sa(url: str) -> str:

@@ -96,6 +96,17 @@ def _dagbag():
     return bag
 
 
+def _forget_run(dag_id: str, logical_date) -> None:
+    """Delete an earlier run of this DAG for this logical date (a re-run replaces it; dag.test would
+    otherwise collide on (dag_id, logical_date), e.g. after an interrupted run)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete
+
+    with create_session() as session:
+        session.execute(delete(DagRun).where(DagRun.dag_id == dag_id, DagRun.logical_date == logical_date))
+
+
 def run_dates(
     drop: str,
     dates: list[dt.date],
@@ -132,6 +143,7 @@ def run_dates(
                 plan.append(("scoring", {"as_of": day.isoformat()}))
             for dag_id, conf in plan:
                 with _quiet(logfile):
+                    _forget_run(dag_id, logical)
                     dr = bag.dags[dag_id].test(logical_date=logical, run_conf=conf)
                 failed = [ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else "")
                           for ti in dr.get_task_instances() if ti.state in ("failed", "upstream_failed")]

@@ -50,7 +50,8 @@ def _frame_from_arrow(table: pa.Table) -> pd.DataFrame:
     for name in table.column_names:
         col = table[name]
         if pa.types.is_timestamp(col.type):
-            col = pa.compute.strftime(col, format="%Y-%m-%d %H:%M:%S")
+            # %S prints fractional seconds for sub-second units: cut to whole seconds first.
+            col = pa.compute.strftime(col.cast(pa.timestamp("s", col.type.tz)), format="%Y-%m-%d %H:%M:%S")
         elif not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
             col = col.cast(pa.string())
         cols[name] = col

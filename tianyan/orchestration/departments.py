@@ -74,7 +74,7 @@ def doc_md(department: str, feeds: list[FeedSpec]) -> str:
 
 def build_department_dag(department: str, feeds: list[FeedSpec]):
     from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup, task
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from tianyan.notify import TianyanNotifier
 
@@ -111,11 +111,15 @@ def build_department_dag(department: str, feeds: list[FeedSpec]):
                       on_failure_callback=TianyanNotifier(
                           subject="[tianyan] {{ ti.dag_id }}.{{ ti.task_id }}: delivery rejected or failed"))
                 def validate_load(feed_id: str, landed: dict, **context) -> dict:
-                    from tianyan.ingest.pipeline import load_delivery
+                    from tianyan.ingest.pipeline import DeliveryRejected, load_delivery
 
                     if not landed.get("files"):
                         raise AirflowSkipException(f"{feed_id}: nothing delivered for this date")
-                    result = load_delivery(load_feeds()[feed_id], landed)
+                    try:
+                        result = load_delivery(load_feeds()[feed_id], landed)
+                    except DeliveryRejected as exc:
+                        # A rejected delivery fails the same way on every retry: fail now, visibly.
+                        raise AirflowFailException(str(exc)) from exc
                     context["outlet_events"][feed_asset(load_feeds()[feed_id])].extra = result.asset_extra()
                     return result.asset_extra()
 
