@@ -13,6 +13,7 @@ import shutil
 import pandas as pd
 import psycopg
 import pytest
+from citylib import Exchange, load_dates
 
 from tianyan.ingest.pipeline import DeliveryRejected, process_delivery
 from tianyan.registry import load_feeds
@@ -30,39 +31,6 @@ def city(tmp_path_factory):
     drop = tmp_path_factory.mktemp("city")
     manifest = generate(drop, residents=2000, seed=11, as_of=AS_OF, days=DAYS)
     return drop, manifest
-
-
-class Exchange:
-    """The simulated exchange up for a drop folder, connections in the environment."""
-
-    def __init__(self, drop, db_url):
-        from tianyan.synth.exchange import ExchangeServer, exchange_connections, load_database_feeds
-
-        load_database_feeds(drop, db_url)
-        self.server = ExchangeServer(drop, token="test-token").start()
-        self.env = exchange_connections(self.server, db_url)
-        self.saved = {k: os.environ.get(k) for k in self.env}
-        os.environ.update(self.env)
-
-    def close(self):
-        self.server.stop()
-        for k, v in self.saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def _load_dates(drop, url, dates, tmp_path):
-    results = {}
-    for d in dates:
-        for feed in load_feeds().values():
-            try:
-                results[(feed.id, d)] = process_delivery(feed, d, landing=str(drop), url=url,
-                                                         work_root=tmp_path / "work", data_docs=False)
-            except DeliveryRejected as exc:  # pragma: no cover - reported by the assertions
-                results[(feed.id, d)] = exc
-    return results
 
 
 def _fingerprint(url) -> dict[str, str]:
@@ -84,7 +52,7 @@ def loaded(city, make_database, tmp_path_factory):
     migrate(url)
     ex = Exchange(drop, make_database("front"))
     try:
-        results = _load_dates(drop, url, [AS_OF], tmp_path_factory.mktemp("w"))
+        results = load_dates(drop, url, [AS_OF], tmp_path_factory.mktemp("w"))
     finally:
         ex.close()
     return drop, url, results
@@ -180,10 +148,10 @@ def test_out_of_order_and_repeated_dates_give_the_same_state(city, make_database
     try:
         in_order = make_database("inorder")
         migrate(in_order)
-        _load_dates(drop, in_order, dates, tmp_path / "a")
+        load_dates(drop, in_order, dates, tmp_path / "a")
         shuffled = make_database("shuffled")
         migrate(shuffled)
-        _load_dates(drop, shuffled, [dates[2], dates[0], dates[1], dates[2], dates[0]], tmp_path / "b")
+        load_dates(drop, shuffled, [dates[2], dates[0], dates[1], dates[2], dates[0]], tmp_path / "b")
     finally:
         ex.close()
     a, b = _fingerprint(in_order), _fingerprint(shuffled)

@@ -19,6 +19,7 @@ from pathlib import Path
 import fsspec
 import pandas as pd
 import psycopg
+import psycopg.sql
 import yaml
 from psycopg.types.json import Jsonb
 
@@ -264,6 +265,10 @@ def load_delivery(
         load.stage(cur, feed, good, d)
         load.merge(cur, feed, d, batch_id)
         _record_run(cur, result)
+    with _connect(url) as conn:
+        # Fresh statistics right away: models run minutes later, before autovacuum would analyze,
+        # and plans made on empty-table estimates turn seconds into minutes.
+        conn.execute(psycopg.sql.SQL("analyze {}").format(psycopg.sql.Identifier(*feed.history_table)))
     if result.quarantined:
         where = "; ".join(
             f"file {raw.at[r.row, readers.SOURCE_FILE]} row {int(raw.at[r.row, readers.ROW_NO])}: {r.rule} on {r.column}"

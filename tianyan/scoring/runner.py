@@ -9,6 +9,7 @@ All of it happens in one transaction, set-based.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import time
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
+from tianyan import paths
 from tianyan.registry.models import OUTPUT_COLUMNS, ModelSpec
 from tianyan.warehouse.conn import engine as get_engine
 
@@ -51,11 +53,43 @@ def _rows_scanned(conn, model: ModelSpec) -> int:
     return int(got or 0)
 
 
-def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None) -> ModelRun:
+def _core_sql_version() -> str:
+    h = hashlib.sha256()
+    for f in sorted(paths.CORE_SQL_DIR.glob("*.sql")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def input_fingerprint(conn, model: ModelSpec, as_of: dt.date) -> str:
+    """Everything a model's result depends on: its SQL and parameters, the shared definitions, and
+    the batches loaded for its input feeds up to the as-of date."""
+    batches = conn.execute(sa.text(
+        "select coalesce(string_agg(feed_id || '@' || delivery_date || '=' || batch_id, ',' "
+        "order by feed_id, delivery_date), '') from meta.feed_runs "
+        "where feed_id = any(:feeds) and status = 'LOADED' and delivery_date <= :d"),
+        {"feeds": list(model.inputs), "d": as_of}).scalar()
+    doc = f"{model.version}|{_core_sql_version()}|{as_of}|{batches}"
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+
+
+def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force: bool = False) -> ModelRun:
+    """Score one model as of a date; skipped (recorded as SKIPPED) when nothing it depends on changed."""
     eng = get_engine(url)
     started = time.monotonic()
     params = {**model.params, "as_of": as_of}
     run = ModelRun(model.id, as_of.isoformat(), "SUCCESS")
+    with eng.begin() as conn:
+        fp = input_fingerprint(conn, model, as_of)
+        # The alerts reflect the model's latest run (whatever its date), so compare with that one.
+        last = conn.execute(sa.text(
+            "select input_fingerprint from alerts.scoring_runs where model_id = :m "
+            "and status in ('SUCCESS', 'SKIPPED') order by run_id desc limit 1"), {"m": model.id}).scalar()
+        if last == fp and not force:
+            run.status = "SKIPPED"
+            run.duration_ms = int((time.monotonic() - started) * 1000)
+            _record(conn, model, as_of, run, fp)
+            log.info("model %s as of %s: inputs unchanged since the last run, skipped", model.id, as_of)
+            return run
     try:
         with eng.begin() as conn:
             conn.execute(sa.text("drop table if exists _hits"))
@@ -103,12 +137,12 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None) -> Model
                 "with ordinality as x(item, ord)"))
             run.rows_scanned = _rows_scanned(conn, model)
             run.duration_ms = int((time.monotonic() - started) * 1000)
-            _record(conn, model, as_of, run)
+            _record(conn, model, as_of, run, fp)
     except Exception as exc:  # noqa: BLE001 - recorded, then re-raised so the task fails visibly
         run.status, run.error = "FAILED", f"{type(exc).__name__}: {exc}"[:2000]
         run.duration_ms = int((time.monotonic() - started) * 1000)
         with eng.begin() as conn:
-            _record(conn, model, as_of, run)
+            _record(conn, model, as_of, run, fp)
         log.error("model %s as of %s failed: %s", model.id, as_of, run.error)
         raise ModelFailed(f"model {model.id} as of {as_of}: {run.error}") from exc
     log.info("model %s as of %s: %d hits, %d new, %d updated, %d resolved in %d ms", model.id, as_of,
@@ -116,10 +150,11 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None) -> Model
     return run
 
 
-def _record(conn, model: ModelSpec, as_of: dt.date, run: ModelRun) -> None:
+def _record(conn, model: ModelSpec, as_of: dt.date, run: ModelRun, fingerprint: str) -> None:
     conn.execute(sa.text(
         "insert into alerts.scoring_runs (model_id, as_of, model_version, params, status, rows_scanned, hits, "
-        "alerts_new, alerts_updated, alerts_resolved, duration_ms, error) values (:model_id, :as_of, :ver, "
-        "cast(:params as jsonb), :status, :rows_scanned, :hits, :alerts_new, :alerts_updated, :alerts_resolved, "
-        ":duration_ms, :error)"),
-        {**asdict(run), "as_of": as_of, "ver": model.version, "params": json.dumps(model.params, default=str)})
+        "alerts_new, alerts_updated, alerts_resolved, duration_ms, error, input_fingerprint) values (:model_id, "
+        ":as_of, :ver, cast(:params as jsonb), :status, :rows_scanned, :hits, :alerts_new, :alerts_updated, "
+        ":alerts_resolved, :duration_ms, :error, :fp)"),
+        {**asdict(run), "as_of": as_of, "ver": model.version, "params": json.dumps(model.params, default=str),
+         "fp": fingerprint})
