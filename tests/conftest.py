@@ -22,6 +22,11 @@ os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
 # Likewise the archive, work folders, Data Docs and reports: nothing of a test lands in .tianyan/.
 os.environ["TIANYAN_STATE_DIR"] = tempfile.mkdtemp(prefix="tianyan-state-")
 os.environ.pop("TIANYAN_ARCHIVE", None)
+# Airflow reads its configuration on first import: apply the checkout's settings (DAGs folder,
+# SQLite metadata in the session's home) now, whichever test module imports airflow first.
+from tianyan import localenv  # noqa: E402
+
+localenv.apply()
 
 
 def _sa(url: str) -> str:

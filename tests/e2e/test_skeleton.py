@@ -127,3 +127,32 @@ def test_rerun_gives_the_same_state(cycle, drop):
     again = _run(drop, url)
     assert all(o.state == "success" for o in again)
     assert [_q(url, q) for q in (q_alerts, q_hist, q_runs)] == before
+
+
+def test_cli_csv_interface_is_stable(cycle, monkeypatch):
+    """`tianyan alerts|feeds --format csv` and `warehouse-url`: names, options and columns other tools rely on."""
+    import csv as csvmod
+    import io
+
+    from typer.testing import CliRunner
+
+    from tianyan.cli import app
+
+    url, _ = cycle
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", url)
+    runner = CliRunner()
+    res = runner.invoke(app, ["alerts", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    rows = list(csvmod.DictReader(io.StringIO(res.stdout)))
+    assert list(rows[0]) == ["alert_id", "model_id", "subject_kind", "subject_id", "region_code", "severity",
+                             "amount", "first_seen", "last_seen", "status"]
+    assert {(r["model_id"], r["subject_id"]) for r in rows} >= {("SA01", DEAD)}
+    res = runner.invoke(app, ["feeds", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    feeds = list(csvmod.DictReader(io.StringIO(res.stdout)))
+    assert list(feeds[0]) == ["feed_id", "delivery_date", "status", "delivered", "loaded", "quarantined",
+                              "collapsed", "reason"]
+    pay = next(r for r in feeds if r["feed_id"] == "civil_affairs.assistance_payments")
+    assert (pay["delivered"], pay["loaded"], pay["quarantined"], pay["collapsed"]) == ("12", "10", "2", "0")
+    res = runner.invoke(app, ["warehouse-url"])
+    assert res.exit_code == 0 and res.stdout.strip().startswith("postgresql+psycopg://")
