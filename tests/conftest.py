@@ -6,6 +6,7 @@ PostgreSQL when one is up), else 127.0.0.1:5432, else the embedded pgserver whee
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
@@ -83,3 +84,10 @@ def warehouse_url(make_database) -> str:
     url = make_database("wh")
     migrate(url)
     return url
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # pgserver logs from an atexit hook after the streams are closed; its "Logging error" tracebacks
+    # would otherwise print after pytest's summary line.
+    logging.getLogger("pgserver").disabled = True
+    logging.raiseExceptions = False

@@ -155,8 +155,8 @@ def alerts(
     severity, amount, first_seen, last_seen, status."""
     rows = _rows(
         "select alert_id, model_id, subject_kind, subject_id, region_code, severity, amount, first_seen, "
-        "last_seen, status from alerts.alert where (:model is null or model_id = :model) "
-        "and (:all or status <> 'RESOLVED') order by model_id, subject_id, alert_id",
+        "last_seen, status from alerts.alert where (cast(:model as text) is null or model_id = cast(:model as text)) "
+        "and (cast(:all as boolean) or status <> 'RESOLVED') order by model_id, subject_id, alert_id",
         {"model": model, "all": include_resolved},
     )
     _emit(rows, ALERT_COLUMNS, format, "alerts")
@@ -209,6 +209,16 @@ def summary(as_of: dt.date) -> None:
     out.print("where next: `tianyan alerts --format csv`, `tianyan feeds --format table`, "
               f"quarantined rows in meta.quarantine, warehouse {redact(warehouse_url())}, "
               "Airflow UI: `make airflow-ui` (http://localhost:8080, admin/admin)")
+
+
+@app.command()
+def dictionary() -> None:
+    """Regenerate docs/data-dictionary.md from the registry, the warehouse catalog and the models."""
+    from tianyan.dictionary import write
+    from tianyan.warehouse.migrate import migrate as do_migrate
+
+    do_migrate()
+    print(write())
 
 
 @app.command()
