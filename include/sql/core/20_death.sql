@@ -44,3 +44,20 @@ group by reported.id_no;
 comment on view core.death is
 'Earliest death date per id_no across death certificates, cremation records and DECEASED household '
 'registration (status_date); sources lists the feeds that report it.';
+
+-- Column meanings for core.death (rendered in docs/data-dictionary.md).
+comment on column core.death.id_no is
+'Identity number (id18) of a person reported dead by at least one source; one row per person.';
+comment on column core.death.death_date is
+'Earliest death date over all sources (the earliest wins); dead(p, d) holds when death_date <= d.';
+comment on column core.death.sources is
+'Sorted array of the feeds reporting a death for this person (health.death_certificates, '
+'civil_affairs.cremation_records, public_security.household_registration).';
+comment on column core.death.certificate_date is
+'Earliest death date on a medical death certificate; null when there is no certificate.';
+comment on column core.death.cremation_date is
+'Earliest death date (not the cremation date) on a cremation record; null when there is no cremation record.';
+comment on column core.death.registration_date is
+'status_date of a DECEASED household registration; null when the registration does not show DECEASED.';
+comment on column core.death.earliest_source is
+'Feed that supplies death_date (on equal dates the alphabetically first feed id).';

@@ -45,3 +45,18 @@ group by m.person_id, m.spouse_id, m.registration_date, m.registration_id;
 
 comment on view core.spouse is
 'Marriages in both directions with validity [marriage_date, divorce_date); divorce_date null = still married.';
+
+-- Column meanings for core.spouse (rendered in docs/data-dictionary.md).
+comment on column core.spouse.person_id is
+'Identity number (id18) of one spouse; every marriage appears twice, once from each side.';
+comment on column core.spouse.spouse_id is
+'Identity number (id18) of the other spouse.';
+comment on column core.spouse.marriage_date is
+'Registration date of the MARRIAGE registration, first day of validity (inclusive).';
+comment on column core.spouse.divorce_date is
+'Date of the earliest DIVORCE registration of the same pair after marriage_date, end of validity (exclusive); '
+'null = never divorced, still married.';
+comment on column core.spouse.registration_id is
+'Id of the MARRIAGE registration in civil_affairs.marriage_registrations.';
+comment on column core.spouse.divorce_registration_id is
+'Id of the DIVORCE registration that ended the marriage; null when not divorced.';

@@ -62,3 +62,22 @@ inner join core.household_member as b
 comment on view core.relative is
 'relatives(p): declared (both directions), spouses [marriage, divorce) and household members, '
 'with validity [valid_from, valid_to), valid_to null = open.';
+
+-- Column meanings for core.relative (rendered in docs/data-dictionary.md).
+comment on column core.relative.person_id is
+'Identity number (id18) of the person p whose relative is listed.';
+comment on column core.relative.relative_id is
+'Identity number (id18) of the relative; never p itself (rules about p or a relative of p add p).';
+comment on column core.relative.kind is
+'Source of the relationship, DECLARED (official''s declaration, both directions), SPOUSE (core.spouse) or '
+'HOUSEHOLD (shared household_id).';
+comment on column core.relative.relation is
+'DECLARED rows carry the declared relation as recorded by the official (SPOUSE, CHILD, PARENT, SIBLING, '
+'SPOUSE_PARENT, CHILD_SPOUSE, OTHER, describing the declared relative, also on the reversed row); SPOUSE rows '
+'carry SPOUSE; HOUSEHOLD rows carry the relative''s relation_to_head.';
+comment on column core.relative.valid_from is
+'First day the relationship holds (inclusive); 0001-01-01 for declarations, marriage_date for spouses, start of '
+'the overlapping memberships for household members.';
+comment on column core.relative.valid_to is
+'First day the relationship no longer holds (exclusive), e.g. the divorce date or the end of the shared '
+'household; null = open.';

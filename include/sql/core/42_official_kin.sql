@@ -101,3 +101,35 @@ inner join core.household_member as b
 comment on view core.official_kin is
 'Per appointment: the official (SELF) and relatives (DECLARED both directions, SPOUSE, HOUSEHOLD) '
 'with relationship validity [kin_valid_from, kin_valid_to).';
+
+-- Column meanings for core.official_kin (rendered in docs/data-dictionary.md).
+comment on column core.official_kin.appointment_id is
+'Appointment id from organization.officials (current roster rows).';
+comment on column core.official_kin.official_id_no is
+'Identity number (id18) of the official holding the appointment.';
+comment on column core.official_kin.unit_code is
+'Public unit in which the post is held.';
+comment on column core.official_kin.rank is
+'Rank of the post (VILLAGE, SECTION, DIVISION, BUREAU); VILLAGE marks village officials.';
+comment on column core.official_kin.is_leader is
+'True when the post is a leadership post of the unit.';
+comment on column core.official_kin.jurisdiction_region_code is
+'12-digit region the post has jurisdiction over (village official of region r = rank VILLAGE and this code = '
+'r).';
+comment on column core.official_kin.start_date is
+'First day of the appointment (inclusive).';
+comment on column core.official_kin.end_date is
+'Last day of the appointment (inclusive); null = open, active up to the as-of date.';
+comment on column core.official_kin.kin_id_no is
+'Identity number (id18) of the official (SELF) or of one of the official''s relatives.';
+comment on column core.official_kin.kin_kind is
+'SELF (the official), DECLARED (declaration in either direction), SPOUSE (core.spouse) or HOUSEHOLD (shared '
+'household_id, the official''s own membership included).';
+comment on column core.official_kin.kin_relation is
+'SELF for the official; for DECLARED the relation as recorded in the declaration (it describes the declared '
+'relative, which on the reversed row is this official); SPOUSE for spouses; for HOUSEHOLD the kin''s '
+'relation_to_head.';
+comment on column core.official_kin.kin_valid_from is
+'First day the relationship holds (inclusive); 0001-01-01 for SELF and DECLARED.';
+comment on column core.official_kin.kin_valid_to is
+'First day the relationship no longer holds (exclusive); null = open.';

@@ -37,3 +37,27 @@ left join market_regulation.enterprises as e on p.uscc = e.uscc;
 
 comment on view core.enterprise_link is
 'People behind enterprises (current rows): legal rep (role LEGAL_REP) and enterprise_persons roles.';
+
+-- Column meanings for core.enterprise_link (rendered in docs/data-dictionary.md).
+comment on column core.enterprise_link.uscc is
+'Unified social credit code (18 characters, upper-case) of the enterprise.';
+comment on column core.enterprise_link.id_no is
+'Identity number (id18) of the person linked to the enterprise.';
+comment on column core.enterprise_link.role is
+'LEGAL_REP (from market_regulation.enterprises) or the enterprise_persons role SHAREHOLDER, DIRECTOR, '
+'SUPERVISOR or MANAGER; one row per person and role.';
+comment on column core.enterprise_link.share_ratio is
+'Shareholding in percent (30.00 = 30 percent) as delivered in enterprise_persons; null for LEGAL_REP rows and '
+'when not delivered.';
+comment on column core.enterprise_link.enterprise_name is
+'Registered enterprise name; null when the uscc is missing from the current enterprise register.';
+comment on column core.enterprise_link.enterprise_status is
+'Register status ACTIVE, REVOKED or CANCELLED; null when the enterprise is missing from the register.';
+comment on column core.enterprise_link.enterprise_status_date is
+'Date the register status took effect; null when not delivered or the enterprise is unknown.';
+comment on column core.enterprise_link.registered_capital is
+'Registered capital in yuan; null when not delivered or the enterprise is unknown.';
+comment on column core.enterprise_link.established_date is
+'Date the enterprise was established; null when the enterprise is unknown.';
+comment on column core.enterprise_link.region_code is
+'12-digit region code of the enterprise''s registration; null when the enterprise is unknown.';
