@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tianyan import paths
-from tianyan.registry.feeds import RegistryError, load_feeds
+from tianyan.registry.feeds import RegistryError, _pydantic_message, load_feeds
 
 Severity = Literal["low", "medium", "high"]
 OUTPUT_COLUMNS = ("subject_kind", "subject_id", "evidence_key", "region_code", "unit_code", "amount", "evidence")
@@ -85,9 +85,11 @@ def load_model(yaml_path: Path, overrides: dict | None = None) -> ModelSpec:
         meta["params"] = {**(meta.get("params") or {}), **(ov.get("params") or {})}
         if "enabled" in ov:
             meta["enabled"] = bool(ov["enabled"])
-        return ModelSpec(**meta, sql=sql_path.read_text(encoding="utf-8"),
-                         sql_path=str(sql_path.relative_to(paths.ROOT)))
-    except (ValidationError, RegistryError, TypeError, KeyError, yaml.YAMLError) as exc:
+        shown = sql_path.relative_to(paths.ROOT) if sql_path.is_relative_to(paths.ROOT) else sql_path
+        return ModelSpec(**meta, sql=sql_path.read_text(encoding="utf-8"), sql_path=str(shown))
+    except ValidationError as exc:
+        raise RegistryError(f"model {yaml_path.stem} ({yaml_path}): {_pydantic_message(exc)}") from None
+    except (RegistryError, TypeError, KeyError, yaml.YAMLError) as exc:
         raise RegistryError(f"model {yaml_path.stem} ({yaml_path}): {exc}") from None
 
 

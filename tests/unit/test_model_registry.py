@@ -1,0 +1,82 @@
+"""The model registry: every catalogue model has its two files; a 68th model is two more files;
+parameters and enable/disable come from configuration."""
+
+import datetime as dt
+import shutil
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from tianyan import paths
+from tianyan.registry.feeds import RegistryError
+from tianyan.registry.models import load_catalogue, load_models
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch):
+    target = tmp_path / "models"
+    shutil.copytree(paths.MODELS_SQL_DIR, target)
+    monkeypatch.setattr(paths, "MODELS_SQL_DIR", target)
+    monkeypatch.setattr(paths, "CONFIG_DIR", tmp_path / "config")
+    load_models.cache_clear()
+    yield target
+    load_models.cache_clear()
+
+
+def test_every_catalogue_model_exists_with_matching_metadata():
+    cat = load_catalogue()["models"]
+    models = load_models()
+    assert set(models) == set(cat) and len(models) == 67
+    for mid, spec in cat.items():
+        m = models[mid]
+        assert (m.domain, m.severity, m.subject) == (spec["domain"], spec["severity"], spec["subject"]), mid
+        assert {k: v for k, v in m.params.items()} == (spec.get("params") or {}), mid
+        assert m.title_zh and m.rationale and m.inputs, mid
+
+
+def test_a_68th_model_is_two_files(models_dir, warehouse_url):
+    folder = models_dir / "complaints_audit"
+    (folder / "CA04.sql").write_text(
+        "with open_findings as (\n    select audited_unit_code, count(*) as n\n    from audit.findings\n"
+        "    where rectification_status = 'OPEN'\n    group by audited_unit_code\n)\n\n"
+        "select\n    'unit' as subject_kind,\n    audited_unit_code as subject_id,\n    'open' as evidence_key,\n"
+        "    null::text as region_code,\n    audited_unit_code as unit_code,\n    null::numeric as amount,\n"
+        "    '[]'::jsonb as evidence\nfrom open_findings\nwhere n >= :count_min\n", encoding="utf-8")
+    (folder / "CA04.yaml").write_text(yaml.safe_dump({
+        "id": "CA04", "title_en": "Many open audit findings", "title_zh": "審計問題大量未整改",
+        "domain": "complaints_audit", "severity": "low", "subject": "unit", "params": {"count_min": 1},
+        "inputs": ["audit.findings"], "evidence": ["finding_id"], "rationale": "Test model.", "enabled": True,
+    }, allow_unicode=True), encoding="utf-8")
+    models = load_models()
+    assert "CA04" in models and len(models) == 68
+    from tianyan.scoring.runner import run_model
+
+    eng = sa.create_engine(warehouse_url)
+    with eng.begin() as c:
+        c.execute(sa.text(
+            "insert into audit.findings__history (finding_id, audited_unit_code, audit_year, category, "
+            "rectification_status, _valid_from, _row_hash, _batch_id, _delivery_date) values "
+            "('F-T1', 'U-TEST', 2025, 'x', 'OPEN', '2026-11-01', 'h', 'b', '2026-11-01')"))
+    run = run_model(models["CA04"], dt.date(2026, 11, 27), warehouse_url)
+    assert run.status == "SUCCESS" and run.hits == 1
+    with eng.begin() as c:
+        c.execute(sa.text("delete from audit.findings__history where finding_id = 'F-T1'"))
+    eng.dispose()
+
+
+def test_configuration_changes_parameters_and_switches_models_off(models_dir):
+    cfg = paths.CONFIG_DIR
+    cfg.mkdir()
+    (cfg / "models.yaml").write_text("models:\n  SA02: {params: {car_price_min: 80000}}\n  MI06: {enabled: false}\n")
+    models = load_models()
+    assert models["SA02"].params["car_price_min"] == 80000
+    assert not models["MI06"].enabled
+    assert models["SA02"].version != models["SA03"].version
+
+
+def test_a_model_binding_an_undeclared_parameter_is_refused(models_dir):
+    sql = models_dir / "procurement" / "PR07.sql"
+    sql.write_text(sql.read_text(encoding="utf-8").replace(":days_min", ":days_minimum"), encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"PR07.*days_minimum"):
+        load_models()
