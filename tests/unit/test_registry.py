@@ -82,3 +82,12 @@ def test_feed_tables_migration_is_generated_from_the_registry():
 def test_spec_yaml_parses_in_the_repo_copy():
     doc = yaml.safe_load(Path(paths.SPEC_DIR / "feeds.yaml").read_text(encoding="utf-8"))
     assert len(doc["feeds"]) == 47
+
+
+def test_socket_connections_of_the_embedded_server_keep_their_host(monkeypatch):
+    """The embedded warehouse is reached through a unix socket given as ?host=/dir (SQLAlchemy's form)."""
+    from tianyan.ingest.connections import get_connection
+
+    monkeypatch.setenv("AIRFLOW_CONN_FINANCE_DB", "postgresql://postgres:@/tianyan_exchange?host=/srv/x/pgdata")
+    info = get_connection("finance_db").psycopg_conninfo()
+    assert "host=/srv/x/pgdata" in info and "dbname=tianyan_exchange" in info

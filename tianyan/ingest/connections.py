@@ -104,7 +104,8 @@ class ConnectionSettings:
 
         params: dict[str, Any] = {k: self.extra[k] for k in _LIBPQ_EXTRAS if self.extra.get(k) not in (None, "")}
         params.update(
-            host=self.host or None,
+            # A unix-socket directory may come as ?host=/path (SQLAlchemy's form, used by the embedded server).
+            host=self.host or self.extra.get("host") or None,
             port=self.port,
             user=self.login or None,
             password=self.password or None,
