@@ -8,7 +8,8 @@
    database feeds into the exchange and starts the http exchange simulator (setup, not timed).
 3. Runs ``process_delivery`` (land + load, Data Docs on, as the DAG does) for all 47 feeds of the
    first delivery date, with timers around each stage: land, fetch (archived copy + checksum), read,
-   normalise, validate (GX), stage (Arrow CSV + COPY into the temp staging table + row hash + analyze),
+   normalise, validate (GX), stage (Arrow CSV + COPY into the temp staging table + analyze; the row hash
+   is computed by the merge insert),
    merge (history-keeping merge), other (duplicates, quarantine, accounting, commit). SQL statements
    run inside stage/merge are timed too (per statement kind).
 4. References on the same rows (re-read from the drop, CSV rendered in memory before the clock starts):
@@ -41,8 +42,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-BENCH_ROOT = Path("/tmp/tianyan_bench")
+# State root (archive, work dirs, GX results, json); TIANYAN_BENCH_ROOT lets two runs side by side not share it.
+BENCH_ROOT = Path(os.environ.get("TIANYAN_BENCH_ROOT", "/tmp/tianyan_bench"))
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DB_PREFIXES = ("tianyan_bench_", "tianyan_perf_")  # bench-owned databases only (recreated, dropped)
 STAGES = ("land", "fetch", "read", "normalise", "validate", "stage", "merge", "other")
 
 # Local state (archive, GX results, Data Docs, work dirs) outside the repository; set before the
@@ -58,8 +61,8 @@ def _db_url(name: str) -> str:
 def _recreate_db(name: str) -> str:
     import sqlalchemy as sa
 
-    if not name.startswith("tianyan_bench_"):
-        raise SystemExit(f"refusing to recreate {name!r}: bench databases start with tianyan_bench_")
+    if not name.startswith(DB_PREFIXES):
+        raise SystemExit(f"refusing to recreate {name!r}: bench databases start with {' or '.join(DB_PREFIXES)}")
     eng = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with eng.connect() as c:
         c.execute(sa.text(f'drop database if exists "{name}" with (force)'))
@@ -371,7 +374,8 @@ def main() -> None:
     for d in ("archive", "work", "state"):
         shutil.rmtree(BENCH_ROOT / d, ignore_errors=True)
     url = _recreate_db(args.db)
-    exch_name = args.db.replace("tianyan_bench_", "tianyan_bench_exch_", 1)
+    prefix = next(p for p in DB_PREFIXES if args.db.startswith(p))
+    exch_name = args.db.replace(prefix, prefix + "exch_", 1)
     exch_url = _recreate_db(exch_name)
     os.environ["AIRFLOW_CONN_WAREHOUSE"] = url
     os.environ["AIRFLOW_CONN_EXCHANGE_DB"] = exch_url
@@ -452,7 +456,7 @@ def main() -> None:
     report(results, order, top)
 
     if args.profile:
-        prof_db = "tianyan_bench_profile"
+        prof_db = prefix + "profile"
         purl = _recreate_db(prof_db)
         migrate(purl)
         fid = args.profile

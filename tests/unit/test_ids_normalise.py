@@ -83,3 +83,13 @@ def test_quality_gate_judges_share_only_on_large_enough_deliveries():
     assert should_reject("civil_affairs.assistance_payments", 8, 8)  # nothing usable
     assert not should_reject("civil_affairs.assistance_payments", 10, 100)
     assert should_reject("civil_affairs.assistance_payments", 21, 100)
+
+
+def test_dates_outside_the_nanosecond_range_are_values_not_crashes():
+    feed = load_feeds()["health.death_certificates"]
+    raw = pd.DataFrame({"certificate_id": ["C1", "C2", "C3"], "id_no": ["a", "b", "c"],
+                        "death_date": ["2262/12/31", "1600-01-01", "2026-02-30"], "place": ["HOME"] * 3,
+                        "cause_code": [None] * 3}, dtype=object)
+    norm, fails = normalise(feed, raw)
+    assert norm["death_date"].tolist() == ["2262-12-31", "1600-01-01", None]
+    assert fails[["row", "rule", "column"]].values.tolist() == [[2, "type", "death_date"]]

@@ -41,43 +41,72 @@ def versions_at_changed_at(feed: FeedSpec) -> bool:
     return feed.mode != "snapshot" and "changed_at" in feed.column_names
 
 
+# Session settings for the load transaction (``set local``: they end with it). Sorting the staged
+# rows by key (ordered B-tree appends, the valid_to window, the new-key anti-join) wants more than the
+# 4MB default; a few hundred MB per loading connection is fine on the warehouse host. Durability
+# settings (synchronous_commit, unlogged tables) are deliberately NOT touched: one load is one
+# transaction with one commit, so an asynchronous commit would save ~nothing while risking that a
+# crash loses a delivery that meta.feed_runs / Airflow already report as loaded.
+LOAD_WORK_MEM = "256MB"
+
+
+def _row_hash(cols, alias: str = "s") -> sql.Composed:
+    """md5 of the typed staged row: the same text as ever, so hashes of earlier loads still compare."""
+    return sql.SQL("md5(row({})::text)").format(
+        sql.SQL(", ").join(sql.SQL(alias + ".") + sql.Identifier(c) for c in cols)
+    )
+
+
+def _text_array(values) -> pa.Array:
+    """Object/None (or any pandas) column -> Arrow string array without an object-frame round trip."""
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.ArrowDtype):
+            return pa.array(values).cast(pa.string())
+        values = values.to_numpy(dtype=object, na_value=None) if values.dtype != object else values.to_numpy()
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None or v != v else str(v) for v in values], type=pa.string())
+
+
 def stage(cur, feed: FeedSpec, good: pd.DataFrame, delivery_date: dt.date) -> int:
-    """COPY the good rows into a temporary staging table ``_stg`` (dropped at commit)."""
+    """COPY the good rows into a temporary staging table ``_stg`` (dropped at commit).
+
+    The row hash is not stored here: the merge computes it while inserting (an UPDATE of the staging
+    table would rewrite every row)."""
     hist = _qual(*feed.history_table)
     cols = [c.name for c in feed.data_columns]
+    cur.execute(sql.SQL("set local work_mem = {}").format(sql.Literal(LOAD_WORK_MEM)))
     cur.execute(sql.SQL("drop table if exists _stg"))
     cur.execute(
         sql.SQL(
             "create temp table _stg on commit drop as select {cols}, _valid_from, _deleted from {hist} with no data"
         ).format(cols=_ids(cols), hist=hist)
     )
-    frame = good[cols].copy()
+    n = len(good)
+    arrays = {c: _text_array(good[c]) for c in cols}
     if versions_at_changed_at(feed):
-        frame["_valid_from"] = good["changed_at"]
-        deleted = (good["op"] == "D") if "op" in good.columns else pd.Series(False, index=good.index)
-        frame["_deleted"] = deleted.map({True: "true", False: "false"})
+        arrays["_valid_from"] = _text_array(good["changed_at"])
+        if "op" in good.columns:
+            deleted = (good["op"] == "D").fillna(False).to_numpy(dtype=bool)
+            arrays["_deleted"] = pa.array(deleted).cast(pa.string())  # 'true' / 'false'
+        else:
+            arrays["_deleted"] = pa.repeat(pa.scalar("false"), n)
     else:
-        frame["_valid_from"] = delivery_date.isoformat()
-        frame["_deleted"] = "false"
-    table = pa.Table.from_pandas(frame.astype(object).where(frame.notna(), None), preserve_index=False,
-                                 schema=pa.schema([(c, pa.string()) for c in frame.columns]))
+        arrays["_valid_from"] = pa.repeat(pa.scalar(delivery_date.isoformat()), n)
+        arrays["_deleted"] = pa.repeat(pa.scalar("false"), n)
+    table = pa.table(arrays)
     sink = pa.BufferOutputStream()
     # Arrow writes CSV several times faster than pandas; COPY parses it server-side.
     pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
-    copy_sql = sql.SQL("copy _stg ({cols}) from stdin (format csv)").format(cols=_ids(frame.columns))
+    copy_sql = sql.SQL("copy _stg ({cols}) from stdin (format csv)").format(cols=_ids(table.column_names))
     with cur.copy(copy_sql) as copy:
         buf = sink.getvalue()
         step = 8 << 20
         for i in range(0, buf.size, step):
-            copy.write(buf[i : i + step].to_pybytes())
-    cur.execute(sql.SQL("alter table _stg add column _row_hash text"))
-    cur.execute(
-        sql.SQL("update _stg s set _row_hash = md5(row({cols})::text)").format(
-            cols=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(c) for c in cols)
-        )
-    )
+            copy.write(memoryview(buf[i : i + step]))
     cur.execute(sql.SQL("analyze _stg"))
-    return len(frame)
+    return n
 
 
 def merge(cur, feed: FeedSpec, delivery_date: dt.date, batch_id: str) -> None:
@@ -123,47 +152,66 @@ def _fmt(feed: FeedSpec, **extra) -> dict:
     }
 
 
+def _key_join(a: str, b: str, key) -> sql.Composed:
+    return sql.SQL(" and ").join(sql.SQL(f"{a}.{{k}} = {b}.{{k}}").format(k=sql.Identifier(k)) for k in key)
+
+
 def _merge_versions(cur, feed: FeedSpec, d: dt.date, batch_id: str) -> None:
     f = _fmt(feed)
+    key = list(feed.key)
+    cols = [c.name for c in feed.data_columns]
     p = {"d": d, "batch": batch_id}
-    # Keys touched: this delivery's, and whatever an earlier load of the same date wrote.
+    # Keys that already had versions: this delivery's keys found in history, and whatever an earlier
+    # load of the same date wrote. Only these can conflict or change an existing _valid_to; every other
+    # staged key is new to the table and takes the fast path below.
     cur.execute(sql.SQL(
         "create temp table _aff on commit drop as "
-        "select {key} from _stg union select {key} from {hist} where _delivery_date = %(d)s"
-    ).format(**f), p)
+        "select distinct {s_key} from _stg s where exists (select 1 from {hist} h where {key_join_h_s}) "
+        "union select {key} from {hist} where _delivery_date = %(d)s"
+    ).format(**f, s_key=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in key)), p)
+    cur.execute(sql.SQL("select count(*) from _aff"))
+    n_old = cur.fetchone()[0]
+    if n_old:
+        cur.execute(sql.SQL("analyze _aff"))
+        cur.execute(sql.SQL(
+            "delete from {hist} h where h._delivery_date = %(d)s and not exists "
+            "(select 1 from _stg s where {key_join_h_s} and h._valid_from = s._valid_from)"
+        ).format(**f), p)
+    new_only = sql.SQL("not exists (select 1 from _aff a where {j})").format(j=_key_join("a", "s", key)) if n_old \
+        else sql.SQL("true")
+    # New keys: a plain insert in key order (ordered B-tree appends, no conflict check). All their
+    # versions come from this delivery, so _valid_to is final here: the next version's _valid_from.
+    valid_to = (
+        sql.SQL("lead(s._valid_from) over (partition by {sk} order by s._valid_from)").format(
+            sk=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in key))
+        if versions_at_changed_at(feed) else sql.SQL("null::timestamp")
+    )
     cur.execute(sql.SQL(
-        "delete from {hist} h where h._delivery_date = %(d)s and not exists "
-        "(select 1 from _stg s where {key_join_h_s} and h._valid_from = s._valid_from)"
-    ).format(**f), p)
-    # The latest delivery of a version wins, whatever order dates are (re)loaded in.
+        "insert into {hist} ({cols}, _valid_from, _valid_to, _deleted, _row_hash, _batch_id, _delivery_date) "
+        "select {s_cols}, s._valid_from, {valid_to}, s._deleted, {hash}, %(batch)s, %(d)s from _stg s "
+        "where {new_only} order by {s_vkey}"
+    ).format(**f, valid_to=valid_to, hash=_row_hash(cols), new_only=new_only,
+             s_vkey=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in [*key, "_valid_from"])), p)
+    if not n_old:
+        return
+    # Keys that had versions: the latest delivery of a version wins, whatever order dates are (re)loaded in.
     cur.execute(sql.SQL(
         "insert into {hist} as h ({cols}, _valid_from, _deleted, _row_hash, _batch_id, _delivery_date) "
-        "select {cols}, _valid_from, _deleted, _row_hash, %(batch)s, %(d)s from _stg "
+        "select {s_cols}, s._valid_from, s._deleted, {hash}, %(batch)s, %(d)s from _stg s "
+        "where exists (select 1 from _aff a where {j}) order by {s_vkey} "
         "on conflict ({vkey}) do update set {set_cols}, _deleted = excluded._deleted, "
         "_row_hash = excluded._row_hash, _batch_id = excluded._batch_id, _delivery_date = excluded._delivery_date "
         "where excluded._delivery_date > h._delivery_date or (excluded._delivery_date = h._delivery_date and "
         "(h._row_hash, h._deleted, h._batch_id) is distinct from (excluded._row_hash, excluded._deleted, excluded._batch_id))"
-    ).format(**f), p)
+    ).format(**f, hash=_row_hash(cols), j=_key_join("a", "s", key),
+             s_vkey=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in [*key, "_valid_from"])), p)
     _recompute_valid_to(cur, f)
 
 
 def _merge_snapshot(cur, feed: FeedSpec, d: dt.date, batch_id: str) -> None:
     f = _fmt(feed)
+    cols = [c.name for c in feed.data_columns]
     p = {"d": d, "batch": batch_id, "feed": feed.id}
-    # What was in effect at d before this load (one row per key).
-    cur.execute(sql.SQL(
-        "create temp table _eff on commit drop as select distinct on ({key}) {cols}, _valid_from, "
-        "_deleted, _row_hash from {hist} where _valid_from <= %(d)s order by {key}, _valid_from desc"
-    ).format(**f), p)
-    # Changes at d: new or different rows, and tombstones for keys missing from the snapshot.
-    cur.execute(sql.SQL(
-        "create temp table _chg on commit drop as "
-        "select {s_cols}, false as _deleted, s._row_hash from _stg s left join _eff e on {key_join_s_e} "
-        "where e._valid_from is null or e._deleted or e._row_hash <> s._row_hash "
-        "union all "
-        "select {e_cols}, true, e._row_hash from _eff e where not e._deleted "
-        "and not exists (select 1 from _stg s where {key_join_s_e})"
-    ).format(**f), p)
     cur.execute(sql.SQL(
         "select min(delivery_date), min(batch_id) filter (where delivery_date = "
         "(select min(delivery_date) from meta.feed_runs where feed_id = %(feed)s and status = 'LOADED' "
@@ -171,6 +219,26 @@ def _merge_snapshot(cur, feed: FeedSpec, d: dt.date, batch_id: str) -> None:
         "and delivery_date > %(d)s"
     ), p)
     nxt, nxt_batch = cur.fetchone()
+    # What was in effect at d before this load (one row per key).
+    cur.execute(sql.SQL(
+        "create temp table _eff on commit drop as select distinct on ({key}) {cols}, _valid_from, "
+        "_deleted, _row_hash from {hist} where _valid_from <= %(d)s order by {key}, _valid_from desc"
+    ).format(**f), p)
+    # Changes at d: new or different rows, and tombstones for keys missing from the snapshot. _new marks
+    # keys without any version in history (only when no later snapshot is loaded: then nothing needs
+    # re-stating for them) -- they are inserted in key order without conflict check or compaction.
+    new_key = sql.SQL(
+        "e._valid_from is null and not exists (select 1 from {hist} h where {key_join_h_s})"
+    ).format(**f) if nxt is None else sql.SQL("false")
+    cur.execute(sql.SQL(
+        "create temp table _chg on commit drop as "
+        "select {s_cols}, false as _deleted, s._row_hash, {new_key} as _new from "
+        "(select *, {hash} as _row_hash from _stg s) s left join _eff e on {key_join_s_e} "
+        "where e._valid_from is null or e._deleted or e._row_hash <> s._row_hash "
+        "union all "
+        "select {e_cols}, true, e._row_hash, false from _eff e where not e._deleted "
+        "and not exists (select 1 from _stg s where {key_join_s_e})"
+    ).format(**f, hash=_row_hash(cols), new_key=new_key), p)
     if nxt is not None:
         # Re-state the next loaded snapshot's content for changed keys that had no version there.
         cur.execute(sql.SQL(
@@ -180,15 +248,26 @@ def _merge_snapshot(cur, feed: FeedSpec, d: dt.date, batch_id: str) -> None:
             "where not exists (select 1 from {hist} h where {key_join_h_c} "
             "and h._valid_from > %(d)s and h._valid_from <= %(n)s)"
         ).format(**{**f, "e_cols": sql.SQL(", ").join(
-            sql.SQL("coalesce(e.{c}, c.{c})").format(c=sql.Identifier(c)) for c in [x.name for x in feed.data_columns]
+            sql.SQL("coalesce(e.{c}, c.{c})").format(c=sql.Identifier(c)) for c in cols
         )}), {**p, "n": nxt, "nb": nxt_batch})
+    else:
+        cur.execute(sql.SQL(
+            "insert into {hist} ({cols}, _valid_from, _deleted, _row_hash, _batch_id, _delivery_date) "
+            "select {cols}, %(d)s, _deleted, _row_hash, %(batch)s, %(d)s from _chg where _new order by {key}"
+        ).format(**f), p)
     cur.execute(sql.SQL(
         "insert into {hist} as h ({cols}, _valid_from, _deleted, _row_hash, _batch_id, _delivery_date) "
-        "select {cols}, %(d)s, _deleted, _row_hash, %(batch)s, %(d)s from _chg "
+        "select {cols}, %(d)s, _deleted, _row_hash, %(batch)s, %(d)s from _chg where not _new order by {key} "
         "on conflict ({vkey}) do update set {set_cols}, _deleted = excluded._deleted, "
         "_row_hash = excluded._row_hash, _batch_id = excluded._batch_id, _delivery_date = excluded._delivery_date"
     ).format(**f), p)
-    cur.execute(sql.SQL("create temp table _aff on commit drop as select distinct {key} from _chg").format(**f))
+    cur.execute(sql.SQL(
+        "create temp table _aff on commit drop as select distinct {key} from _chg where not _new"
+    ).format(**f))
+    cur.execute(sql.SQL("select exists (select 1 from _aff)"))
+    if not cur.fetchone()[0]:
+        return
+    cur.execute(sql.SQL("analyze _aff"))
     # Compact: drop versions equal to their predecessor and leading tombstones.
     cur.execute(sql.SQL(
         "with v as (select {hkey}, h._valid_from, h._deleted, h._row_hash, "

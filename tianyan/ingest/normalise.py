@@ -11,9 +11,24 @@ failure with the raw value kept by the caller, so nothing is lost silently.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from tianyan.ids import fold, normalise_id18, normalise_uscc, valid_id18
+from tianyan.ids import (
+    ascii_trimmed,
+    fold,
+    id18_arrow,
+    normalise_id18,
+    normalise_uscc,
+    uscc_arrow,
+    valid_id18,
+    valid_id18_arrow,
+)
+from tianyan.ids import (
+    text_array as ids_text_array,
+)
 from tianyan.registry import ColumnSpec, FeedSpec
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
@@ -29,19 +44,22 @@ def _blank_to_none(s: pd.Series) -> pd.Series:
 
 
 def _parse_dates(s: pd.Series, formats: tuple[str, ...], out_format: str) -> pd.Series:
-    parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    # Each format's hits are formatted to text at once: pandas picks the datetime resolution per
+    # call, and dates outside the nanosecond range (e.g. year 2262) cannot share one datetime64[ns].
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
     todo = s.notna()
     for fmt in formats:
         if not todo.any():
             break
         got = pd.to_datetime(s[todo], format=fmt, errors="coerce")
         hit = got.notna()
-        parsed.loc[got.index[hit]] = got[hit]
+        out.loc[got.index[hit]] = got[hit].dt.strftime(out_format).astype("string")
         todo.loc[got.index[hit]] = False
-    return parsed.dt.strftime(out_format).astype("string").mask(parsed.isna())
+    return out
 
 
 def _column(col: ColumnSpec, raw: pd.Series, kind: pd.Series | None) -> pd.Series:
+    """The reference implementation, per value in Python: used for rows the Arrow fast path leaves."""
     s = _blank_to_none(raw)
     if col.id18:
         return pd.Series(normalise_id18(s), index=s.index, dtype="string")
@@ -84,30 +102,132 @@ def _column(col: ColumnSpec, raw: pd.Series, kind: pd.Series | None) -> pd.Serie
     return s
 
 
+_NULL = pa.scalar(None, pa.string())
+_TRUE_ASCII = pa.array(sorted(v for v in TRUE if v.isascii()))
+_FALSE_ASCII = pa.array(sorted(v for v in FALSE if v.isascii()))
+# pandas parses datetime64[ns]: years outside this range go the exact (slow) way.
+_SAFE_YEARS = (1678, 2261)
+
+
+def _canonical_dates(t: pa.Array, shape: str, fmt: str) -> tuple[pa.Array, np.ndarray]:
+    """Values already in canonical form and valid (round trip through Arrow's parser) pass as they are;
+    the mask says which non-null values need the multi-format parser."""
+    hit = pc.fill_null(pc.match_substring_regex(t, shape), False)
+    cand = pc.if_else(hit, t, _NULL)
+    year = pc.cast(pc.utf8_slice_codeunits(cand, 0, 4), pa.int32())
+    parsed = pc.strptime(cand, format=fmt, unit="s", error_is_null=True)
+    ok = pc.and_kleene(pc.equal(pc.strftime(parsed, format=fmt), cand),
+                       pc.and_kleene(pc.greater_equal(year, _SAFE_YEARS[0]), pc.less_equal(year, _SAFE_YEARS[1])))
+    ok = pc.fill_null(ok, False)
+    slow = pc.and_(pc.is_valid(t), pc.invert(ok)).to_numpy(zero_copy_only=False)
+    return pc.if_else(ok, t, _NULL), slow
+
+
+def _column_fast(col: ColumnSpec, t: pa.Array, kind: pa.Array | None) -> tuple[pa.Array, np.ndarray | None]:
+    """_column for ASCII values, trimmed, blank -> null, on Arrow strings: (result, rows left to _column)."""
+    if col.id18:
+        return id18_arrow(t), None
+    if col.uscc:
+        return uscc_arrow(t), None
+    if col.type == "enum":
+        return pc.utf8_upper(t), None
+    if col.type == "date":
+        return _canonical_dates(t, r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d")
+    if col.type == "timestamp":
+        return _canonical_dates(t, r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%M:%S")
+    if col.type == "decimal":
+        x = pc.replace_substring(t, ",", "")
+        ok = pc.fill_null(pc.match_substring_regex(x, r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), False)
+        x = pc.utf8_ltrim(x, "+")
+        x = pc.replace_substring_regex(x, r"^-\.", "-0.")
+        x = pc.replace_substring_regex(x, r"^\.", "0.")
+        return pc.if_else(ok, pc.utf8_rtrim(x, "."), _NULL), None
+    if col.type == "int":
+        ok = pc.fill_null(pc.match_substring_regex(t, r"^[+-]?\d+(\.0*)?$"), False)
+        x = pc.utf8_ltrim(pc.replace_substring_regex(t, r"\.0*$", ""), "+")
+        return pc.if_else(ok, x, _NULL), None
+    if col.type == "bool":
+        u = pc.utf8_upper(t)
+        return pc.if_else(pc.is_in(u, value_set=_TRUE_ASCII), pa.scalar("true"),
+                          pc.if_else(pc.is_in(u, value_set=_FALSE_ASCII), pa.scalar("false"), _NULL)), None
+    if col.period:
+        x = pc.replace_substring(t, "/", "-")
+        six = pc.fill_null(pc.match_substring_regex(x, r"^\d{6}$"), False)
+        dashed = pc.binary_join_element_wise(pc.utf8_slice_codeunits(x, 0, 4), pc.utf8_slice_codeunits(x, 4), "-")
+        return pc.if_else(six, dashed, x), None
+    if col.kind_column is not None and kind is not None:
+        person = pc.fill_null(pc.equal(kind, "PERSON"), False)
+        if not pc.any(person).as_py():
+            return t, None
+        cand = id18_arrow(pc.if_else(person, t, _NULL))
+        good = pa.array(valid_id18_arrow(cand))
+        return pc.if_else(good, cand, t), None
+    return t, None
+
+
+def _plain(col: ColumnSpec, kind) -> bool:
+    """Columns _column only trims (no folding, no type): exact on every row with Arrow's trim."""
+    return not (
+        col.id18 or col.uscc or col.period
+        or col.type in ("enum", "date", "timestamp", "decimal", "int", "bool")
+        or (col.kind_column is not None and kind is not None)
+        or col.region or col.name in CODE_SUFFIXES or col.name.endswith(CODE_SUFFIXES) or col.ref
+    )
+
+
+def _obj(a: pa.Array) -> np.ndarray:
+    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _normalise_column(col: ColumnSpec, raw_col: pd.Series, kind: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(normalised values as an object array with None, mask of rows that had a value)."""
+    kind_s = pd.Series(kind, index=raw_col.index, dtype="string") if kind is not None else None
+    got = ascii_trimmed(raw_col)
+    if got is None:  # not text (never from the readers): the reference implementation, whole column
+        norm = _column(col, raw_col, kind_s)
+        return norm.astype(object).where(norm.notna(), None).to_numpy(), _blank_to_none(raw_col).notna().to_numpy()
+    t, non_ascii = got
+    if _plain(col, kind) and non_ascii.any():
+        # _blank_to_none is pandas' Arrow-backed strip (utf8_trim_whitespace): same kernel, all rows.
+        a = pc.utf8_trim_whitespace(ids_text_array(raw_col))
+        t, non_ascii = pc.if_else(pc.equal(a, ""), _NULL, a), np.zeros(len(a), dtype=bool)
+    had = pc.is_valid(t).to_numpy(zero_copy_only=False)
+    kind_a = pa.array(kind, type=pa.string(), from_pandas=True) if kind is not None else None
+    res, slow = _column_fast(col, t, kind_a)
+    out = _obj(res)
+    slow = non_ascii if slow is None else (slow | non_ascii)
+    if slow.any():
+        idx = np.flatnonzero(slow)
+        sub = raw_col.iloc[idx]
+        norm = _column(col, sub, kind_s.iloc[idx] if kind_s is not None else None)
+        out[idx] = norm.astype(object).where(norm.notna(), None).to_numpy()
+        had[idx] = _blank_to_none(sub).notna().to_numpy()
+    return out, had
+
+
 def normalise(feed: FeedSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(normalised frame of the spec's columns as canonical text, type failures)."""
-    out: dict[str, pd.Series] = {}
+    out: dict[str, np.ndarray] = {}
     failures = []
     # Kind columns first: polymorphic ids depend on them.
     ordered = sorted(feed.columns, key=lambda c: c.kind_column is not None)
     for col in ordered:
         raw_col = raw[col.name] if col.name in raw.columns else pd.Series(None, index=raw.index, dtype=object)
         kind = out.get(col.kind_column) if col.kind_column else None
-        norm = _column(col, raw_col, kind)
-        had_value = _blank_to_none(raw_col).notna()
-        lost = had_value & norm.isna()
-        if lost.any():
-            for idx in lost[lost].index:
-                failures.append(
-                    {
-                        "row": idx,
-                        "rule": "type",
-                        "column": col.name,
-                        "message": f"{col.name}: {raw_col[idx]!r} is not a valid {col.type}",
-                    }
-                )
+        norm, had_value = _normalise_column(col, raw_col, kind)
+        lost = np.flatnonzero(had_value & pd.isna(norm))
+        for pos in lost:
+            idx = raw.index[pos]
+            failures.append(
+                {
+                    "row": idx,
+                    "rule": "type",
+                    "column": col.name,
+                    "message": f"{col.name}: {raw_col[idx]!r} is not a valid {col.type}",
+                }
+            )
         out[col.name] = norm
-    frame = pd.DataFrame({c.name: out[c.name] for c in feed.columns}, index=raw.index)
-    frame = frame.astype(object).where(frame.notna(), None)
+    frame = pd.DataFrame({c.name: pd.Series(out[c.name], index=raw.index, dtype=object) for c in feed.columns},
+                         index=raw.index)
     fails = pd.DataFrame(failures, columns=["row", "rule", "column", "message"])
     return frame, fails

@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -55,8 +56,14 @@ def _frame_from_arrow(table: pa.Table) -> pd.DataFrame:
         elif not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
             col = col.cast(pa.string())
         cols[name] = col
-    df = pa.table(cols).to_pandas(types_mapper=None)
-    return df.astype(object).where(df.notna(), None)
+    # Straight to object columns holding str / None (one conversion; to_pandas would build pandas'
+    # string dtype first and the frame would then be converted again).
+    n = table.num_rows
+    return pd.DataFrame(
+        {name: pd.Series(np.asarray(col.to_numpy(zero_copy_only=False), dtype=object), dtype=object, copy=False)
+         for name, col in cols.items()},
+        index=pd.RangeIndex(n),
+    )
 
 
 def read_csv(path: Path, encoding: str) -> pd.DataFrame:
@@ -138,10 +145,13 @@ def read_delivery(feed: FeedSpec, files: list[Path]) -> pd.DataFrame:
     frames = []
     for path in files:
         df = read_file(feed, path)
-        df[SOURCE_FILE] = path.name
-        df[ROW_NO] = range(1, len(df) + 1)
+        df[SOURCE_FILE] = pd.Series(np.full(len(df), path.name, dtype=object), index=df.index, dtype=object)
+        df[ROW_NO] = np.arange(1, len(df) + 1, dtype=np.int64)
         frames.append(df)
     if not frames:
         return pd.DataFrame(columns=[*feed.column_names, SOURCE_FILE, ROW_NO])
-    out = pd.concat(frames, ignore_index=True, sort=False)
-    return out.astype({c: object for c in out.columns if c != ROW_NO})
+    out = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, sort=False)
+    if not isinstance(out.index, pd.RangeIndex) or out.index.start != 0:
+        out = out.reset_index(drop=True)
+    cast = {c: object for c in out.columns if c != ROW_NO and out[c].dtype != object}
+    return out.astype(cast) if cast else out
