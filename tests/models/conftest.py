@@ -14,9 +14,7 @@ import from conftest):
   defaults of ``<ID>.yaml`` (overridden by ``params``) and return the rows as dicts, sorted.
 - ``pid(n)`` / ``uscc(n)``: valid synthetic 18-character resident ids / credit codes.
 
-The server is ``$TIANYAN_TEST_PG`` (a SQLAlchemy/libpq URL to an admin database), else
-``postgresql://postgres@127.0.0.1:5432/postgres``, else the embedded pgserver; tests are skipped when
-none is reachable.
+The server and the database factory come from tests/conftest.py (``make_database``).
 """
 
 from __future__ import annotations
@@ -25,8 +23,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +36,6 @@ from stdnum.cn import uscc as uscc_mod
 
 from tianyan import paths
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RESULT_COLUMNS = [
     "subject_kind",
     "subject_id",
@@ -59,7 +54,7 @@ def make_pid(n: int, birth: str = "19700101", area: str = "110101") -> str:
     """A valid 18-character resident id: area + birth date + 3-digit sequence + GB 11643 check digit."""
     area = str(int(area) + n // 1000)  # more than 1000 ids: move to the next area code
     first17 = f"{area}{birth}{n % 1000:03d}"
-    return first17 + ric.calc_check_digit(first17)
+    return first17 + ric.calc_check_digit(first17 + "0")  # stdnum expects all 18 characters
 
 
 def make_uscc(n: int) -> str:
@@ -71,55 +66,17 @@ def make_uscc(n: int) -> str:
 # ---- database ------------------------------------------------------------------------------
 
 
-def _admin_url() -> str | None:
-    candidates = [os.environ.get("TIANYAN_TEST_PG"), DEFAULT_SERVER]
-    for url in candidates:
-        if not url:
-            continue
-        url = (
-            url.replace("postgresql://", "postgresql+psycopg://", 1)
-            if url.startswith("postgresql://")
-            else url
-        )
-        try:
-            eng = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-            with eng.connect() as c:
-                c.execute(sa.text("select 1"))
-            eng.dispose()
-            return url
-        except Exception:  # noqa: BLE001 - try the next candidate
-            continue
-    try:
-        from tianyan.warehouse.conn import _to_sqlalchemy, embedded_server
-
-        return _to_sqlalchemy(embedded_server().get_uri("postgres"))
-    except Exception:  # noqa: BLE001
-        return None
-
-
 @pytest.fixture(scope="session")
-def warehouse_url() -> Iterator[str]:
-    """URL of a freshly created and migrated database, dropped after the session."""
-    admin = _admin_url()
-    if admin is None:
-        pytest.skip("no PostgreSQL server reachable for model tests")
-    name = f"tianyan_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin_eng = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with admin_eng.connect() as c:
-        c.execute(sa.text(f'create database "{name}"'))
-    url = sa.engine.make_url(admin).set(database=name).render_as_string(hide_password=False)
+def warehouse_url(make_database) -> Iterator[str]:
+    """A migrated warehouse of the model tests' own (built with the shared ``make_database``),
+    so rows other test modules leave in the session's shared warehouse cannot reach a model."""
+    from tianyan.warehouse.conn import engine
     from tianyan.warehouse.migrate import migrate
 
+    url = make_database("models")
     migrate(url)
-    try:
-        yield url
-    finally:
-        from tianyan.warehouse.conn import engine
-
-        engine(url).dispose()
-        with admin_eng.connect() as c:
-            c.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-        admin_eng.dispose()
+    yield url
+    engine(url).dispose()
 
 
 @pytest.fixture
