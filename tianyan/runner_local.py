@@ -64,12 +64,16 @@ def prepare_airflow() -> None:
 
 
 @contextlib.contextmanager
-def exchange_for(drop: str, dates: list[dt.date]) -> Iterator[dict[str, str]]:
-    """Serve the drop folder's http and database feeds through the simulated exchange."""
+def exchange_for(
+    drop: str, dates: list[dt.date] | None = None, *, db_url: str | None = None
+) -> Iterator[dict[str, str]]:
+    """Serve the drop folder's http and database feeds through the simulated exchange, with the
+    ``AIRFLOW_CONN_*`` variables pointing at it for the duration (``dates`` None: every date;
+    ``db_url`` None: the configured or embedded front-end database)."""
     from tianyan.synth.exchange import ExchangeServer, exchange_connections, load_database_feeds
     from tianyan.warehouse.conn import exchange_url
 
-    url = exchange_url()
+    url = db_url or exchange_url()
     load_database_feeds(drop, url, dates=dates)
     token = secrets.token_urlsafe(16)
     with ExchangeServer(drop, token=token) as server:

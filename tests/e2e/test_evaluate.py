@@ -2,8 +2,9 @@
 positives found, no near-miss flagged, nothing else flagged (the background is clean)."""
 
 import pytest
-from citylib import Exchange, load_dates
+from citylib import load_dates
 
+from tianyan.runner_local import exchange_for
 from tianyan.scoring.evaluate import compare, current_alerts, read_answer_key, read_as_of, score_all
 from tianyan.warehouse.migrate import migrate
 
@@ -18,7 +19,7 @@ def test_all_67_models_find_exactly_the_planted_cases(seed, make_database, tmp_p
     generate(drop, residents=3000, seed=seed, as_of=read_as_of_default(), days=1)
     url = make_database(f"eval{seed}")
     migrate(url)
-    with Exchange(drop, make_database(f"front{seed}")):
+    with exchange_for(str(drop), db_url=make_database(f"front{seed}")):
         results = load_dates(drop, url, [read_as_of(drop)], tmp_path / "work")
     assert all(getattr(r, "status", None) == "LOADED" for r in results.values())
     runs = score_all(read_as_of(drop), url)

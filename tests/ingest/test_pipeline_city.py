@@ -13,10 +13,11 @@ import shutil
 import pandas as pd
 import psycopg
 import pytest
-from citylib import Exchange, load_dates
+from citylib import load_dates
 
 from tianyan.ingest.pipeline import DeliveryRejected, process_delivery
 from tianyan.registry import load_feeds
+from tianyan.runner_local import exchange_for
 from tianyan.warehouse.conn import psycopg_dsn
 from tianyan.warehouse.migrate import migrate
 
@@ -50,11 +51,8 @@ def loaded(city, make_database, tmp_path_factory):
     drop, manifest = city
     url = make_database("city")
     migrate(url)
-    ex = Exchange(drop, make_database("front"))
-    try:
+    with exchange_for(str(drop), db_url=make_database("front")):
         results = load_dates(drop, url, [AS_OF], tmp_path_factory.mktemp("w"))
-    finally:
-        ex.close()
     return drop, url, results
 
 
@@ -143,16 +141,12 @@ def test_rejected_delivery_leaves_the_warehouse_untouched_and_keeps_the_file(loa
 def test_out_of_order_and_repeated_dates_give_the_same_state(city, make_database, tmp_path):
     drop, _ = city
     dates = [AS_OF + dt.timedelta(days=i) for i in range(DAYS)]
-    front = make_database("front2")
-    ex = Exchange(drop, front)
-    try:
+    with exchange_for(str(drop), db_url=make_database("front2")):
         in_order = make_database("inorder")
         migrate(in_order)
         load_dates(drop, in_order, dates, tmp_path / "a")
         shuffled = make_database("shuffled")
         migrate(shuffled)
         load_dates(drop, shuffled, [dates[2], dates[0], dates[1], dates[2], dates[0]], tmp_path / "b")
-    finally:
-        ex.close()
     a, b = _fingerprint(in_order), _fingerprint(shuffled)
     assert {k for k in a if a[k] != b[k]} == set()
