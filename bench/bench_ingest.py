@@ -203,6 +203,43 @@ def install_timers() -> Timers:
 
 
 # ---------------------------------------------------------------------------------------------
+# Worker processes (--workers N): each one is what an Airflow worker slot is, a process with its own
+# GX runtime loading one feed at a time; feeds are handed out biggest first.
+# ---------------------------------------------------------------------------------------------
+
+_worker: dict = {}
+
+
+def _worker_init(env: dict, feed_ids: list[str]) -> None:
+    import logging
+
+    os.environ.update(env)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    from tianyan.ingest import validate as gxv
+
+    gxv.warm_up(feed_ids)
+    _worker["timers"] = install_timers()
+
+
+def _worker_run(fid: str, day_iso: str, drop: str, url: str, work: str) -> dict:
+    from tianyan.ingest import pipeline
+    from tianyan.registry import load_feeds
+
+    tm = _worker["timers"]
+    tm.feed = fid
+    t = time.perf_counter()
+    try:
+        res = pipeline.process_delivery(load_feeds()[fid], dt.date.fromisoformat(day_iso), landing=drop, url=url,
+                                        work_root=Path(work))
+        status, delivered, loaded, quar = res.status, res.delivered, res.loaded, res.quarantined
+    except pipeline.DeliveryRejected as exc:
+        status, delivered, loaded, quar = f"REJECTED ({exc})", 0, 0, 0
+    return {"status": status, "delivered": delivered, "loaded": loaded, "quarantined": quar,
+            "wall_s": time.perf_counter() - t, "secs": dict(tm.secs[fid]), "sql": dict(tm.sql[fid]),
+            "pid": os.getpid(), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+# ---------------------------------------------------------------------------------------------
 # References on the same rows
 # ---------------------------------------------------------------------------------------------
 
@@ -316,15 +353,20 @@ def report(results: dict, feeds_order: list[str], top: list[str]) -> None:
     ref_all = {"rows": ref_tot["rows"], "copy_s": ref_tot["copy_s"], "to_sql_rows": ref_tot["rows"],
                "to_sql_s": ref_tot["to_sql_s_extrapolated"]}
     print("-" * len(hdr))
-    print(line(f"ALL {len(feeds_order)} feeds", rows, tot, ref_all if ref_tot["rows"] else None))
-    e2e = tot["land"] + tot["load_total"]
-    print(f"\nAll feeds: {rows:,} delivered rows, end to end {e2e:.1f} s "
+    wall = results.get("wall_s")
+    # several workers: end to end is the wall clock of the whole run, stages are summed
+    tot_line = dict(tot, land=0.0, load_total=wall) if wall else tot
+    print(line(f"ALL {len(feeds_order)} feeds", rows, tot_line, ref_all if ref_tot["rows"] else None))
+    e2e = wall or (tot["land"] + tot["load_total"])
+    workers = results.get("workers", 1)
+    print(f"\nAll feeds: {rows:,} delivered rows, end to end {e2e:.1f} s wall with {workers} worker(s) "
           f"({rows / e2e:,.0f} rows/s); stage seconds: "
           + ", ".join(f"{k} {tot[k]:.1f}" for k in STAGES if k in tot)
           + f" (of which GX run {tot['validate_gx']:.1f}, Data Docs {tot['validate_docs']:.1f})"
           + f"; GX warm-up (import + suites, once per worker) {results.get('gx_warmup_s', 0):.1f} s")
-    shares = {k: tot[k] / e2e for k in STAGES if k in tot}
-    print("Share of end-to-end time: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    busy = sum(tot[k] for k in STAGES if k in tot)
+    shares = {k: tot[k] / busy for k in STAGES if k in tot}
+    print(f"Share of the {busy:.1f} worker-seconds: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
     if ref_tot["rows"]:
         copy_rs = ref_tot["rows"] / ref_tot["copy_s"]
         tosql_rs = ref_tot["rows"] / ref_tot["to_sql_s_extrapolated"]
@@ -351,6 +393,9 @@ def main() -> None:
     ap.add_argument("--feeds", nargs="*", help="only these feed ids (default: all)")
     ap.add_argument("--no-refs", action="store_true", help="skip the reference measurements")
     ap.add_argument("--profile", help="cProfile the load of this feed (extra run in a scratch database)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help=f"loading processes, like Airflow worker slots (default 1; this machine has "
+                    f"{os.cpu_count() or 1} cores)")
     ap.add_argument("--json", default=str(BENCH_ROOT / "ingest_results.json"))
     args = ap.parse_args()
 
@@ -393,39 +438,77 @@ def main() -> None:
     from tianyan.ingest import pipeline
     from tianyan.ingest import validate as gxv
 
-    t = time.perf_counter()
-    gxv.warm_up(order)
-    gx_warm = time.perf_counter() - t
-    print(f"setup: GX import + {len(order)} suites prepared in {gx_warm:.1f} s (once per worker process)", flush=True)
-
-    tm = install_timers()
     results: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "residents": args.residents,
-                     "delivery_date": day.isoformat(), "gx_warmup_s": gx_warm, "to_sql_cap": args.to_sql_cap,
+                     "delivery_date": day.isoformat(), "to_sql_cap": args.to_sql_cap, "workers": args.workers,
                      "feeds": {}}
     work = BENCH_ROOT / "work"
     token = secrets.token_urlsafe(16)
-    print(f"\nend to end: process_delivery for {len(order)} feeds, delivery {day}", flush=True)
-    with ExchangeServer(drop, token=token) as server:
-        os.environ.update(exchange_connections(server, exch_url))
-        for fid in order:
-            tm.feed = fid
+
+    def show(fid: str, r: dict) -> None:
+        s = defaultdict(float, r["secs"])
+        s["other"] = s["load_total"] - sum(s[k] for k in ("fetch", "read", "normalise", "validate", "stage", "merge"))
+        r["secs"] = dict(s)
+        print(f"  {fid:<48} {r['status']:<8} {r['delivered']:>10,} rows {r['wall_s']:7.1f} s  "
+              + " ".join(f"{k}={s[k]:.1f}" for k in STAGES)
+              + f" (gx={s['validate_gx']:.1f} docs={s['validate_docs']:.1f})", flush=True)
+
+    if args.workers <= 1:
+        t = time.perf_counter()
+        gxv.warm_up(order)
+        gx_warm = time.perf_counter() - t
+        print(f"setup: GX import + {len(order)} suites prepared in {gx_warm:.1f} s (once per worker process)",
+              flush=True)
+        results["gx_warmup_s"] = gx_warm
+        tm = install_timers()
+        print(f"\nend to end: process_delivery for {len(order)} feeds, delivery {day}", flush=True)
+        with ExchangeServer(drop, token=token) as server:
+            os.environ.update(exchange_connections(server, exch_url))
+            for fid in order:
+                tm.feed = fid
+                t = time.perf_counter()
+                try:
+                    res = pipeline.process_delivery(feeds[fid], day, landing=str(drop), url=url, work_root=work)
+                    status, delivered, loaded, quar = res.status, res.delivered, res.loaded, res.quarantined
+                except pipeline.DeliveryRejected as exc:
+                    status, delivered, loaded, quar = f"REJECTED ({exc})", 0, 0, 0
+                r = {"status": status, "delivered": delivered, "loaded": loaded, "quarantined": quar,
+                     "wall_s": time.perf_counter() - t, "secs": dict(tm.secs[fid]), "sql": dict(tm.sql[fid])}
+                show(fid, r)
+                results["feeds"][fid] = {**r, "transport": feeds[fid].delivery.transport,
+                                         "format": feeds[fid].delivery.format, "mode": feeds[fid].mode}
+    else:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        with ExchangeServer(drop, token=token) as server:
+            env = {k: v for k, v in os.environ.items() if k.startswith(("AIRFLOW_CONN_", "TIANYAN_"))}
+            env.update(exchange_connections(server, exch_url))
+            biggest_first = sorted(order, key=lambda f: -sizes[f])
             t = time.perf_counter()
-            try:
-                res = pipeline.process_delivery(feeds[fid], day, landing=str(drop), url=url, work_root=work)
-                status, delivered, loaded, quar = res.status, res.delivered, res.loaded, res.quarantined
-            except pipeline.DeliveryRejected as exc:
-                status, delivered, loaded, quar = f"REJECTED ({exc})", 0, 0, 0
-            wall = time.perf_counter() - t
-            s = tm.secs[fid]
-            s["other"] = s["load_total"] - sum(s[k] for k in ("fetch", "read", "normalise", "validate", "stage", "merge"))
-            results["feeds"][fid] = {"status": status, "delivered": delivered, "loaded": loaded, "quarantined": quar,
-                                     "wall_s": wall, "secs": dict(s), "sql": dict(tm.sql[fid]),
-                                     "transport": feeds[fid].delivery.transport, "format": feeds[fid].delivery.format,
-                                     "mode": feeds[fid].mode}
-            print(f"  {fid:<48} {status:<8} {delivered:>10,} rows {wall:7.1f} s  "
-                  + " ".join(f"{k}={s[k]:.1f}" for k in STAGES)
-                  + f" (gx={s['validate_gx']:.1f} docs={s['validate_docs']:.1f})", flush=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            pool = cf.ProcessPoolExecutor(args.workers, mp_context=mp.get_context("spawn"),
+                                          initializer=_worker_init, initargs=(env, order))
+            with pool:
+                # Start the workers (GX import + suites) before the clock: Airflow workers are warm too.
+                list(pool.map(time.sleep, [0.0] * args.workers))
+                results["gx_warmup_s"] = time.perf_counter() - t
+                print(f"setup: {args.workers} worker processes started, GX warmed in {results['gx_warmup_s']:.1f} s",
+                      flush=True)
+                print(f"\nend to end: process_delivery for {len(order)} feeds, delivery {day}, "
+                      f"{args.workers} workers, biggest feeds first", flush=True)
+                t = time.perf_counter()
+                futs = {pool.submit(_worker_run, fid, day.isoformat(), str(drop), url, str(work)): fid
+                        for fid in biggest_first}
+                for fut in cf.as_completed(futs):
+                    fid = futs[fut]
+                    r = fut.result()
+                    show(fid, r)
+                    results["feeds"][fid] = {**r, "transport": feeds[fid].delivery.transport,
+                                             "format": feeds[fid].delivery.format, "mode": feeds[fid].mode}
+                results["wall_s"] = time.perf_counter() - t
+            print(f"all feeds loaded in {results['wall_s']:.1f} s wall", flush=True)
+        tm = install_timers()  # the references below run here, in the parent
+    peak = max([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+               + [r.get("peak_rss_mb", 0) for r in results["feeds"].values()])
     results["peak_rss_mb"] = peak
     print(f"peak RSS so far {peak:,.0f} MB", flush=True)
 

@@ -194,3 +194,68 @@ def test_normalise_fast_path_equals_reference_on_tricky_values():
             lost = sorted(raw.index[had & ref[col.name].isna()].tolist())
             assert sorted(fails.loc[fails["column"] == col.name, "row"].tolist()) == lost, (feed_id, col.name)
         assert all(v is None or type(v) is str for v in norm.to_numpy().ravel())
+
+
+# ---- bulk first load: an empty history table gets its indexes built after the insert ----
+
+
+def _indexes(url, feed_id):
+    schema, table = load_feeds()[feed_id].history_table
+    with psycopg.connect(psycopg_dsn(url)) as conn:
+        return conn.execute("select indexname, indexdef from pg_indexes where schemaname = %s and tablename = %s"
+                            " order by 1", (schema, table)).fetchall()
+
+
+def _history(feed_id, deliveries):
+    return [(d, deliveries[d]) for d in sorted(deliveries)]
+
+
+@pytest.mark.parametrize("feed_id, deliveries", [(VEH, VEH_DELIVERIES), (UNIT, SNAPSHOTS)])
+def test_bulk_first_load_gives_the_same_state_and_indexes(warehouse_url, monkeypatch, feed_id, deliveries):
+    before = _indexes(warehouse_url, feed_id)
+    assert any(name.endswith("_pkey") for name, _ in before) and len(before) >= 3
+    states, rebuilt = [], []
+    restore = load._restore_indexes
+    monkeypatch.setattr(load, "_restore_indexes", lambda cur, stmts: (rebuilt.append(len(stmts)), restore(cur, stmts)))
+    for threshold in (10**9, 1):  # ordinary path, then bulk path for the first load
+        monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", threshold)
+        _reset(warehouse_url)
+        for d, rows in _history(feed_id, deliveries):
+            _load(warehouse_url, feed_id, d, rows)
+            _invariants(warehouse_url, feed_id)
+        states.append(_state(warehouse_url, feed_id))
+        assert _indexes(warehouse_url, feed_id) == before  # same names, same definitions
+    assert states[0] == states[1]
+    assert rebuilt == [len(before)]  # only the first load of the second round took the bulk path
+
+
+def test_bulk_first_load_only_when_the_table_is_empty_and_big_enough(warehouse_url, monkeypatch):
+    _reset(warehouse_url)
+    feed = load_feeds()[DEATH]
+    pid = "320102198001010011"
+    rows = [[f"C{i}", pid, "2026-10-01", "HOME", None] for i in range(10)]
+    norm, _ = normalise(feed, pd.DataFrame(rows, columns=feed.column_names, dtype=object))
+    monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", 11)
+    with psycopg.connect(psycopg_dsn(warehouse_url)) as conn, conn.cursor() as cur:
+        load.stage(cur, feed, norm, D1)
+        assert load._suspend_indexes(cur, feed) is None  # 10 rows < 11
+        conn.rollback()
+    monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", 1)
+    _load(warehouse_url, DEATH, D1, rows)
+    with psycopg.connect(psycopg_dsn(warehouse_url)) as conn, conn.cursor() as cur:
+        load.stage(cur, feed, norm, D2)
+        assert load._suspend_indexes(cur, feed) is None  # the table has rows now
+        conn.rollback()
+
+
+def test_bulk_first_load_yields_to_a_reader_and_loads_the_ordinary_way(warehouse_url, monkeypatch):
+    _reset(warehouse_url)
+    monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", 1)
+    monkeypatch.setattr(load, "BULK_LOCK_TIMEOUT", "200ms")
+    schema, table = load_feeds()[UNIT].history_table
+    with psycopg.connect(psycopg_dsn(warehouse_url)) as reader:
+        reader.execute(f"select count(*) from {schema}.{table}").fetchone()  # holds ACCESS SHARE until rollback
+        _load(warehouse_url, UNIT, D1, SNAPSHOTS[D1])
+        reader.rollback()
+    _invariants(warehouse_url, UNIT)
+    assert [r["unit_code"] for r in _state(warehouse_url, UNIT)] == ["U1", "U2"]
