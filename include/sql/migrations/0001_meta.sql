@@ -71,7 +71,8 @@ create table if not exists alerts.alert (
 );
 create index if not exists alert_model on alerts.alert (model_id);
 create index if not exists alert_subject on alerts.alert (subject_kind, subject_id);
-comment on table alerts.alert is 'Deduplicated supervision alerts: alert_id = md5(model|subject kind|subject|evidence key)';
+comment on table alerts.alert is
+'Deduplicated supervision alerts: alert_id = md5(model|subject kind|subject|evidence key)';
 
 create table if not exists alerts.alert_evidence (
     alert_id text not null references alerts.alert (alert_id),
