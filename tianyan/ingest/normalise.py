@@ -5,7 +5,8 @@
 - dates 'YYYY-MM-DD' (also accepted: YYYY/MM/DD, YYYYMMDD, YYYY.MM.DD), timestamps
   'YYYY-MM-DD HH:MM:SS', periods 'YYYY-MM' (also YYYYMM, YYYY/MM);
 - decimals kept exact as text (never through float), ints as text, bools 'true'/'false'.
-A value that cannot be parsed into its declared type becomes None and is reported as a `type`
+A value that cannot be parsed into its declared type, or that PostgreSQL could not store (an int
+beyond bigint, a NUL character), becomes None and is reported as a `type`
 failure with the raw value kept by the caller, so nothing is lost silently.
 """
 
@@ -179,13 +180,34 @@ def _obj(a: pa.Array) -> np.ndarray:
     return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
 
 
+_INT64_MAX = "9223372036854775807"
+_INT64_MIN_ABS = "9223372036854775808"
+
+
+def _unstorable(col: ColumnSpec, a: pa.Array) -> np.ndarray:
+    """Canonical values PostgreSQL would refuse at COPY time, which would fail the whole delivery:
+    a NUL character in any text, an int outside bigint. They become `type` failures of their row."""
+    bad = pc.fill_null(pc.match_substring(a, "\x00"), False)
+    if col.type == "int":
+        neg = pc.fill_null(pc.starts_with(a, "-"), False)
+        digits = pc.utf8_ltrim(pc.utf8_ltrim(a, "-"), "0")
+        n = pc.utf8_length(digits)
+        limit = pc.if_else(neg, pa.scalar(_INT64_MIN_ABS), pa.scalar(_INT64_MAX))
+        # Same length as the limit: digit strings compare like the numbers they write.
+        over = pc.or_(pc.greater(n, 19), pc.and_(pc.equal(n, 19), pc.greater(digits, limit)))
+        bad = pc.or_(bad, pc.fill_null(over, False))
+    return bad.to_numpy(zero_copy_only=False)
+
+
 def _normalise_column(col: ColumnSpec, raw_col: pd.Series, kind: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(normalised values as an object array with None, mask of rows that had a value)."""
     kind_s = pd.Series(kind, index=raw_col.index, dtype="string") if kind is not None else None
     got = ascii_trimmed(raw_col)
     if got is None:  # not text (never from the readers): the reference implementation, whole column
         norm = _column(col, raw_col, kind_s)
-        return norm.astype(object).where(norm.notna(), None).to_numpy(), _blank_to_none(raw_col).notna().to_numpy()
+        out = norm.astype(object).where(norm.notna(), None).to_numpy()
+        out[_unstorable(col, pa.array(out, type=pa.string(), from_pandas=True))] = None
+        return out, _blank_to_none(raw_col).notna().to_numpy()
     t, non_ascii = got
     if _plain(col, kind) and non_ascii.any():
         # _blank_to_none is pandas' Arrow-backed strip (utf8_trim_whitespace): same kernel, all rows.
@@ -195,6 +217,7 @@ def _normalise_column(col: ColumnSpec, raw_col: pd.Series, kind: np.ndarray | No
     kind_a = pa.array(kind, type=pa.string(), from_pandas=True) if kind is not None else None
     res, slow = _column_fast(col, t, kind_a)
     out = _obj(res)
+    bad = _unstorable(col, res)
     slow = non_ascii if slow is None else (slow | non_ascii)
     if slow.any():
         idx = np.flatnonzero(slow)
@@ -202,6 +225,9 @@ def _normalise_column(col: ColumnSpec, raw_col: pd.Series, kind: np.ndarray | No
         norm = _column(col, sub, kind_s.iloc[idx] if kind_s is not None else None)
         out[idx] = norm.astype(object).where(norm.notna(), None).to_numpy()
         had[idx] = _blank_to_none(sub).notna().to_numpy()
+        bad[idx] = _unstorable(col, pa.array(out[idx], type=pa.string(), from_pandas=True))
+    if bad.any():
+        out[bad] = None  # reported as a type failure by the caller (had a value, has none)
     return out, had
 
 

@@ -113,8 +113,11 @@ def _connect(url: str | None):
 
 
 def _raw_json(raw: pd.DataFrame, rows) -> list[str]:
+    """The refused rows' delivered values as JSON; a NUL character (which jsonb cannot hold) is kept
+    visible as U+2400 SYMBOL FOR NULL."""
     sub = raw.loc[list(rows)].drop(columns=[readers.SOURCE_FILE, readers.ROW_NO])
-    return [json.dumps({k: v for k, v in rec.items() if v is not None}, ensure_ascii=False)
+    return [json.dumps({k: v.replace("\x00", "\u2400") if isinstance(v, str) else v
+                        for k, v in rec.items() if v is not None}, ensure_ascii=False)
             for rec in sub.to_dict("records")]
 
 
