@@ -2,8 +2,13 @@
 
 A FastAPI app mounted by the Airflow API server under /tianyan, plus external views so the pages
 appear in the UI's navigation ("Tianyan" menu, shown inside the UI in an iframe) and as a tab on
-every DAG (its department's page). Pages are read-only and show aggregates only; note that plugin
-endpoints are not behind Airflow's login, so put the API server behind the usual access controls.
+every DAG (its department's page). Pages are read-only.
+
+Airflow does not authenticate plugin FastAPI apps (a mounted app inherits none of the core API's
+dependencies), and the Data Docs pages show samples of refused values, i.e. personal ids. So every
+route here requires an authenticated Airflow user: the UI's session cookie (the pages open inside
+the UI) or an ``Authorization: Bearer`` token from ``POST /auth/token``, checked by the configured
+auth manager through Airflow's own ``get_user`` dependency. Anonymous requests get 401.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import logging
 from html import escape
 from pathlib import Path
 
+from airflow.api_fastapi.core_api.security import requires_authenticated
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 log = logging.getLogger(__name__)
@@ -77,7 +83,8 @@ def _health_table(rows: list) -> str:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Tianyan", description="Daily report, data docs, feed health, departments")
+    app = FastAPI(title="Tianyan", description="Daily report, data docs, feed health, departments",
+                  dependencies=[Depends(requires_authenticated())])
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:

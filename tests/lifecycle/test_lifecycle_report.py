@@ -81,6 +81,8 @@ def test_plugin_pages(report, monkeypatch, tmp_path):
     assert plugin.TianyanPlugin.fastapi_apps[0]["url_prefix"] == "/tianyan"
     assert {v["destination"] for v in plugin.TianyanPlugin.external_views} == {"nav", "dag"}
     client = TestClient(plugin.app)
+    assert client.get("/report").status_code == 401  # anonymous
+    _log_in(plugin)
     r = client.get("/report")
     assert r.status_code == 200 and "daily supervision report" in r.text
     assert client.get("/report/2025-03-13").status_code == 200
@@ -95,6 +97,40 @@ def test_plugin_pages(report, monkeypatch, tmp_path):
     r = client.get("/dags/dept_audit", follow_redirects=False)
     assert r.status_code in (302, 307) and r.headers["location"].endswith("/tianyan/departments/audit")
     assert "Departments" in client.get("/").text
+
+
+def _log_in(plugin):
+    """What Airflow's get_user resolves from the UI's cookie or a bearer token, for TestClient."""
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from airflow.api_fastapi.core_api.security import get_user
+
+    plugin.app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(username="viewer", role="viewer")
+
+
+def test_plugin_pages_require_an_airflow_login():
+    from fastapi.testclient import TestClient
+
+    plugin = load_plugin()
+    client = TestClient(plugin.app)
+    for route in ("/", "/report", "/report/2025-03-13", "/feeds", "/data_docs/", "/data_docs/index.html",
+                  "/departments/audit", "/dags/dept_audit"):
+        r = client.get(route, follow_redirects=False)
+        assert r.status_code == 401, route
+    from airflow.api_fastapi.app import init_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    from tianyan.runner_local import prepare_airflow
+
+    prepare_airflow()  # token checks look up revoked tokens in Airflow's metadata DB
+    am = init_auth_manager()  # the configured auth manager, as the API server starts it
+    client.cookies.set("_token", "not-a-jwt")  # a forged session is not a login
+    assert client.get("/feeds").status_code == 403
+    client.cookies.clear()
+    token = am.generate_jwt(SimpleAuthManagerUser(username="viewer", role="viewer"))
+    r = client.get("/", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and "Departments" in r.text
+    client.cookies.set("_token", token)  # the UI's session cookie (pages open in the UI's iframe)
+    assert client.get("/departments/nope").status_code == 404  # past the login, the page's own answer
 
 
 def test_plugin_registers_with_airflow():
