@@ -273,7 +273,7 @@ def references(url: str, feed, raw, cap: int) -> dict:
     from tianyan.ingest import readers
     from tianyan.warehouse.conn import psycopg_dsn
 
-    cols = [c for c in raw.columns if c not in (readers.SOURCE_FILE, readers.ROW_NO)]
+    cols = [c for c in raw.columns if c not in readers.ORIGIN_COLUMNS]
     frame = raw[cols]
     body = _csv_bytes(frame)
     table = "ref_" + feed.id.replace(".", "__")

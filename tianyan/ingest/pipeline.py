@@ -115,10 +115,24 @@ def _connect(url: str | None):
 def _raw_json(raw: pd.DataFrame, rows) -> list[str]:
     """The refused rows' delivered values as JSON; a NUL character (which jsonb cannot hold) is kept
     visible as U+2400 SYMBOL FOR NULL."""
-    sub = raw.loc[list(rows)].drop(columns=[readers.SOURCE_FILE, readers.ROW_NO])
-    return [json.dumps({k: v.replace("\x00", "\u2400") if isinstance(v, str) else v
-                        for k, v in rec.items() if v is not None}, ensure_ascii=False)
-            for rec in sub.to_dict("records")]
+    sub = raw.loc[list(rows)].drop(columns=[c for c in readers.ORIGIN_COLUMNS if c in raw.columns])
+    lines = raw[readers.MALFORMED] if readers.MALFORMED in raw.columns else None
+    out = []
+    for label, rec in zip(sub.index, sub.to_dict("records"), strict=True):
+        if lines is not None and isinstance(lines.at[label], str):
+            rec = {"line": lines.at[label]}  # a malformed line has no fields to name
+        out.append(json.dumps({k: v.replace("\x00", "\u2400") if isinstance(v, str) else v
+                               for k, v in rec.items() if v is not None and v == v}, ensure_ascii=False))
+    return out
+
+
+def malformed_failures(raw: pd.DataFrame, width: int) -> pd.DataFrame:
+    """One `malformed` failure per CSV line with the wrong number of fields."""
+    if readers.MALFORMED not in raw.columns:
+        return pd.DataFrame(columns=["row", "rule", "column", "message"])
+    rows = raw.index[raw[readers.MALFORMED].notna()]
+    return pd.DataFrame({"row": rows, "rule": "malformed", "column": "",
+                         "message": f"line does not have the {width} fields of the header"})
 
 
 def duplicate_failures(feed: FeedSpec, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
@@ -232,7 +246,7 @@ def load_delivery(
     except readers.UnreadableDelivery as exc:
         reject(f"unreadable file {exc}")
     result.delivered = len(raw)
-    problems = batch_checks(feed, [c for c in raw.columns if c not in (readers.SOURCE_FILE, readers.ROW_NO)])
+    problems = batch_checks(feed, [c for c in raw.columns if c not in readers.ORIGIN_COLUMNS])
     if problems:
         reject(f"files {names}: " + "; ".join(problems))
     if result.delivered == 0 and feed.mode == "snapshot":
@@ -241,6 +255,9 @@ def load_delivery(
     norm, type_fails = normalise(feed, raw)
     outcome = validate(feed, norm, batch_id=batch_id, data_docs=data_docs)
     failures = pd.concat([type_fails, outcome.failures], ignore_index=True)
+    malformed = malformed_failures(raw, len([c for c in raw.columns if c not in readers.ORIGIN_COLUMNS]))
+    if len(malformed):  # their empty values fail other rules too: report the one real reason only
+        failures = pd.concat([failures[~failures["row"].isin(malformed["row"])], malformed], ignore_index=True)
     bad_rows = set(failures["row"].tolist())
     good = norm.drop(index=list(bad_rows))
     dup_fails, collapsed_idx = duplicate_failures(feed, good)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +24,10 @@ from tianyan.registry import FeedSpec
 
 SOURCE_FILE = "_source_file"
 ROW_NO = "_row_no"
+# Text of a CSV line with the wrong number of fields (its values are all None); only present when a
+# delivery has such lines. The pipeline quarantines them under rule `malformed`.
+MALFORMED = "_malformed"
+ORIGIN_COLUMNS = (SOURCE_FILE, ROW_NO, MALFORMED)
 
 
 class UnreadableDelivery(Exception):
@@ -66,19 +71,66 @@ def _frame_from_arrow(table: pa.Table) -> pd.DataFrame:
     )
 
 
+def _no_row_text(message: str) -> str:
+    """Arrow's parse errors quote the offending line: personal data must not reach logs or feed_runs."""
+    return re.sub(r"(Expected \d+ columns, got \d+):.*", r"\1", str(message), flags=re.S)
+
+
 def read_csv(path: Path, encoding: str) -> pd.DataFrame:
+    header = _all_text(path, encoding)
+    malformed: list[str] = []
+
+    def on_invalid(row) -> str:  # a line with the wrong number of fields: keep it for quarantine
+        malformed.append(row.text)
+        return "skip"
+
     try:
         # All columns as text: pandas/pyarrow type guessing loses leading zeros in codes.
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=encoding, block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types=_all_text(path, encoding), strings_can_be_null=True, quoted_strings_can_be_null=False
+                column_types=header, strings_can_be_null=True, quoted_strings_can_be_null=False
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
-        raise UnreadableDelivery(f"{path.name}: not a readable {encoding} csv ({exc})") from exc
-    return _frame_from_arrow(table)
+        raise UnreadableDelivery(f"{path.name}: not a readable {encoding} csv ({_no_row_text(exc)})") from exc
+    frame = _frame_from_arrow(table)
+    if malformed:
+        frame = _with_malformed(path, encoding, frame, malformed, len(header))
+    return frame
+
+
+def _with_malformed(path: Path, encoding: str, frame: pd.DataFrame, malformed: list[str], width: int) -> pd.DataFrame:
+    """Put the skipped lines back at their row numbers, values None and their text in MALFORMED.
+
+    Arrow does not report where a skipped line was, so the lines are counted again here the way Arrow
+    reads them (one record per non-empty line; the header is line 0). When the recount disagrees with
+    what Arrow parsed, the file is refused rather than quarantined under wrong row numbers."""
+    bad_rows: list[int] = []
+    record = 0
+    with open(path, encoding=encoding, newline="") as fh:
+        next(fh, None)  # header
+        for line in fh:
+            text = line.rstrip("\r\n")
+            if not text:
+                continue
+            record += 1
+            if len(next(csv.reader([text]), [])) != width:
+                bad_rows.append(record)
+    if len(bad_rows) != len(malformed) or record != len(frame) + len(malformed):
+        raise UnreadableDelivery(f"{path.name}: {len(malformed)} line(s) with a wrong number of fields that "
+                                 "could not be located (line breaks inside values?)")
+    bad = np.asarray(bad_rows, dtype=np.int64)
+    good = np.setdiff1d(np.arange(1, record + 1, dtype=np.int64), bad, assume_unique=True)
+    frame[ROW_NO] = good
+    extra = pd.DataFrame({c: pd.Series([None] * len(bad), dtype=object) for c in frame.columns if c != ROW_NO})
+    extra[ROW_NO] = bad
+    extra[MALFORMED] = pd.Series(malformed, dtype=object)
+    frame[MALFORMED] = pd.Series(None, index=frame.index, dtype=object)
+    out = pd.concat([frame, extra], ignore_index=True).sort_values(ROW_NO, kind="stable", ignore_index=True)
+    return out
 
 
 def _all_text(path: Path, encoding: str) -> dict[str, pa.DataType]:
@@ -146,7 +198,8 @@ def read_delivery(feed: FeedSpec, files: list[Path]) -> pd.DataFrame:
     for path in files:
         df = read_file(feed, path)
         df[SOURCE_FILE] = pd.Series(np.full(len(df), path.name, dtype=object), index=df.index, dtype=object)
-        df[ROW_NO] = np.arange(1, len(df) + 1, dtype=np.int64)
+        if ROW_NO not in df.columns:
+            df[ROW_NO] = np.arange(1, len(df) + 1, dtype=np.int64)
         frames.append(df)
     if not frames:
         return pd.DataFrame(columns=[*feed.column_names, SOURCE_FILE, ROW_NO])
