@@ -184,10 +184,19 @@ _INT64_MAX = "9223372036854775807"
 _INT64_MIN_ABS = "9223372036854775808"
 
 
+def _may_hold_nul(a: pa.Array | pa.ChunkedArray) -> bool:
+    """Cheap pre-check on the raw data buffers (memchr speed): almost no delivery holds a NUL byte."""
+    for chunk in a.chunks if isinstance(a, pa.ChunkedArray) else [a]:
+        data = chunk.buffers()[2] if len(chunk.buffers()) > 2 else None
+        if data is not None and data.size and (np.frombuffer(data, dtype=np.uint8) == 0).any():
+            return True
+    return False
+
+
 def _unstorable(col: ColumnSpec, a: pa.Array) -> np.ndarray:
     """Canonical values PostgreSQL would refuse at COPY time, which would fail the whole delivery:
     a NUL character in any text, an int outside bigint. They become `type` failures of their row."""
-    bad = pc.fill_null(pc.match_substring(a, "\x00"), False)
+    bad = pc.fill_null(pc.match_substring(a, "\x00"), False) if _may_hold_nul(a) else pa.repeat(False, len(a))
     if col.type == "int":
         neg = pc.fill_null(pc.starts_with(a, "-"), False)
         digits = pc.utf8_ltrim(pc.utf8_ltrim(a, "-"), "0")
