@@ -139,11 +139,13 @@ def _suspend_indexes(cur, feed: FeedSpec) -> list[sql.Composable] | None:
     one sorted build per index instead of a B-tree insertion (and its WAL) per row and index. If a
     reader holds the table past BULK_LOCK_TIMEOUT the savepoint is rolled back and nothing changes."""
     hist = _qual(*feed.history_table)
-    cur.execute(sql.SQL("select count(*) from _stg"))
-    if cur.fetchone()[0] < BULK_FIRST_LOAD_ROWS:
-        return None
+    # Emptiness first: it reads one row, and daily loads (a non-empty table) stop here without
+    # counting the staged rows.
     cur.execute(sql.SQL("select exists (select 1 from {hist})").format(hist=hist))
     if cur.fetchone()[0]:
+        return None
+    cur.execute(sql.SQL("select count(*) from _stg"))
+    if cur.fetchone()[0] < BULK_FIRST_LOAD_ROWS:
         return None
     cur.execute("savepoint bulk_first_load")
     try:
