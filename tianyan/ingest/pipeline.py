@@ -246,7 +246,8 @@ def load_delivery(
     except readers.UnreadableDelivery as exc:
         reject(f"unreadable file {exc}")
     result.delivered = len(raw)
-    problems = batch_checks(feed, [c for c in raw.columns if c not in readers.ORIGIN_COLUMNS])
+    delivered_columns = [c for c in raw.columns if c not in readers.ORIGIN_COLUMNS]
+    problems = batch_checks(feed, delivered_columns)
     if problems:
         reject(f"files {names}: " + "; ".join(problems))
     if result.delivered == 0 and feed.mode == "snapshot":
@@ -255,7 +256,7 @@ def load_delivery(
     norm, type_fails = normalise(feed, raw)
     outcome = validate(feed, norm, batch_id=batch_id, data_docs=data_docs)
     failures = pd.concat([type_fails, outcome.failures], ignore_index=True)
-    malformed = malformed_failures(raw, len([c for c in raw.columns if c not in readers.ORIGIN_COLUMNS]))
+    malformed = malformed_failures(raw, len(delivered_columns))
     if len(malformed):  # their empty values fail other rules too: report the one real reason only
         failures = pd.concat([failures[~failures["row"].isin(malformed["row"])], malformed], ignore_index=True)
     bad_rows = set(failures["row"].tolist())

@@ -129,8 +129,7 @@ def _with_malformed(path: Path, encoding: str, frame: pd.DataFrame, malformed: l
     extra[ROW_NO] = bad
     extra[MALFORMED] = pd.Series(malformed, dtype=object)
     frame[MALFORMED] = pd.Series(None, index=frame.index, dtype=object)
-    out = pd.concat([frame, extra], ignore_index=True).sort_values(ROW_NO, kind="stable", ignore_index=True)
-    return out
+    return pd.concat([frame, extra], ignore_index=True).sort_values(ROW_NO, kind="stable", ignore_index=True)
 
 
 def _all_text(path: Path, encoding: str) -> dict[str, pa.DataType]:
