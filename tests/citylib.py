@@ -3,6 +3,8 @@ department exchange for its http and database feeds is ``tianyan.runner_local.ex
 
 from __future__ import annotations
 
+import csv
+
 from tianyan.ingest.pipeline import DeliveryRejected, process_delivery
 from tianyan.registry import load_feeds
 
@@ -18,3 +20,12 @@ def load_dates(drop, url, dates, work_root):
             except DeliveryRejected as exc:
                 results[(feed.id, d)] = exc
     return results
+
+
+def write_csv(path, header, rows, encoding="utf-8"):
+    """A delivered CSV file (folders created), header first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)

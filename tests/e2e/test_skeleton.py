@@ -2,7 +2,6 @@
 household registration (parquet delta) + death certificates (csv append) + assistance payments
 (csv append) -> validation -> warehouse -> Assets -> scoring -> SA01 alerts."""
 
-import csv
 import datetime as dt
 import os
 
@@ -10,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+from citylib import write_csv
 from stdnum.cn import ric
 
 pytestmark = pytest.mark.e2e
@@ -24,14 +24,6 @@ DEAD = pid("32010219500305001")  # died 2026-08-15, paid for September and Octob
 MONTH_OF_DEATH = pid("32010219480712002")  # died 2026-10-10, paid only for October
 ALIVE = pid("32010219601111003")
 BAD_CHECK = DEAD[:17] + ("1" if DEAD[17] != "1" else "2")
-
-
-def _write_csv(path, header, rows, encoding="utf-8"):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding=encoding) as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +41,11 @@ def drop(tmp_path_factory):
             "status", "status_date", "changed_at"]
     rows = [["U", p[0], p[1], p[2], p[3], p[4], p[5], "320102001001", p[6], p[7], "2026-11-27 08:00:00"] for p in people]
     pq.write_table(pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)}), hh / "hukou.parquet")
-    _write_csv(root / "health" / "death_certificates" / day / "deaths.csv",
+    write_csv(root / "health" / "death_certificates" / day / "deaths.csv",
                ["certificate_id", "id_no", "death_date", "place", "cause_code"],
                [["DC1", DEAD, "2026-08-15", "HOSPITAL", "I21"], ["DC2", MONTH_OF_DEATH, "2026-10-10", "HOME", ""]])
     legacy15 = DEAD[:6] + DEAD[8:17]  # the dead recipient's id as a legacy 15-digit number
-    _write_csv(root / "civil_affairs" / "assistance_payments" / day / "pay.csv",
+    write_csv(root / "civil_affairs" / "assistance_payments" / day / "pay.csv",
                ["payment_id", "id_no", "program", "period", "amount", "pay_date", "bank_account", "region_code"],
                [["P1", DEAD, "DIBAO_URBAN", "2026-08", "800.00", "2026-08-05", "6222001", "320102001001"],
                 ["P2", legacy15, "DIBAO_URBAN", "2026-09", "800.00", "2026-09-05", "6222001", "320102001001"],

@@ -206,10 +206,6 @@ def _indexes(url, feed_id):
                             " order by 1", (schema, table)).fetchall()
 
 
-def _history(feed_id, deliveries):
-    return [(d, deliveries[d]) for d in sorted(deliveries)]
-
-
 @pytest.mark.parametrize("feed_id, deliveries", [(VEH, VEH_DELIVERIES), (UNIT, SNAPSHOTS)])
 def test_bulk_first_load_gives_the_same_state_and_indexes(warehouse_url, monkeypatch, feed_id, deliveries):
     before = _indexes(warehouse_url, feed_id)
@@ -220,7 +216,7 @@ def test_bulk_first_load_gives_the_same_state_and_indexes(warehouse_url, monkeyp
     for threshold in (10**9, 1):  # ordinary path, then bulk path for the first load
         monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", threshold)
         _reset(warehouse_url)
-        for d, rows in _history(feed_id, deliveries):
+        for d, rows in sorted(deliveries.items()):
             _load(warehouse_url, feed_id, d, rows)
             _invariants(warehouse_url, feed_id)
         states.append(_state(warehouse_url, feed_id))

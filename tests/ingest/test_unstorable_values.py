@@ -4,11 +4,11 @@ whole delivery at COPY time."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 import pandas as pd
 import psycopg
+from citylib import write_csv
 
 from tianyan.ingest.normalise import normalise
 from tianyan.ingest.pipeline import process_delivery
@@ -37,16 +37,11 @@ def test_normalise_refuses_what_postgres_cannot_store():
 
 def test_delivery_with_unstorable_values_loads_the_rest(warehouse_url, tmp_path):
     feed = load_feeds()[FEED]
-    folder = tmp_path / "landing" / "transport" / "operating_subsidies" / DAY.isoformat()
-    folder.mkdir(parents=True)
     rows = [_row(i) for i in range(60)]
     rows[10] = _row(10, "99999999999999999999")
     rows[20] = _row(20, plate="苏A\x0020")
-    with open(folder / "subsidies.csv", "w", encoding=feed.delivery.encoding if feed.delivery.encoding != "gbk"
-              else "gb18030", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(feed.column_names)
-        w.writerows(rows)
+    write_csv(tmp_path / "landing" / "transport" / "operating_subsidies" / DAY.isoformat() / "subsidies.csv",
+              feed.column_names, rows, encoding="gb18030" if feed.delivery.encoding == "gbk" else feed.delivery.encoding)
     result = process_delivery(feed, DAY, landing=str(tmp_path / "landing"), url=warehouse_url, work_root=tmp_path)
     assert (result.status, result.delivered, result.loaded, result.quarantined) == ("LOADED", 60, 58, 2)
     with psycopg.connect(psycopg_dsn(warehouse_url)) as conn:
