@@ -221,11 +221,11 @@ def _worker_init(env: dict, feed_ids: list[str]) -> None:
     _worker["timers"] = install_timers()
 
 
-def _worker_run(fid: str, day_iso: str, drop: str, url: str, work: str) -> dict:
+def _load_feed(tm: Timers, fid: str, day_iso: str, drop: str, url: str, work: str) -> dict:
+    """process_delivery of one feed with its timers; what both the bench process and workers run."""
     from tianyan.ingest import pipeline
     from tianyan.registry import load_feeds
 
-    tm = _worker["timers"]
     tm.feed = fid
     t = time.perf_counter()
     try:
@@ -237,6 +237,10 @@ def _worker_run(fid: str, day_iso: str, drop: str, url: str, work: str) -> dict:
     return {"status": status, "delivered": delivered, "loaded": loaded, "quarantined": quar,
             "wall_s": time.perf_counter() - t, "secs": dict(tm.secs[fid]), "sql": dict(tm.sql[fid]),
             "pid": os.getpid(), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _worker_run(fid: str, day_iso: str, drop: str, url: str, work: str) -> dict:
+    return _load_feed(_worker["timers"], fid, day_iso, drop, url, work)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,13 +448,15 @@ def main() -> None:
     work = BENCH_ROOT / "work"
     token = secrets.token_urlsafe(16)
 
-    def show(fid: str, r: dict) -> None:
+    def record(fid: str, r: dict) -> None:
         s = defaultdict(float, r["secs"])
         s["other"] = s["load_total"] - sum(s[k] for k in ("fetch", "read", "normalise", "validate", "stage", "merge"))
         r["secs"] = dict(s)
         print(f"  {fid:<48} {r['status']:<8} {r['delivered']:>10,} rows {r['wall_s']:7.1f} s  "
               + " ".join(f"{k}={s[k]:.1f}" for k in STAGES)
               + f" (gx={s['validate_gx']:.1f} docs={s['validate_docs']:.1f})", flush=True)
+        results["feeds"][fid] = {**r, "transport": feeds[fid].delivery.transport,
+                                 "format": feeds[fid].delivery.format, "mode": feeds[fid].mode}
 
     if args.workers <= 1:
         t = time.perf_counter()
@@ -464,18 +470,7 @@ def main() -> None:
         with ExchangeServer(drop, token=token) as server:
             os.environ.update(exchange_connections(server, exch_url))
             for fid in order:
-                tm.feed = fid
-                t = time.perf_counter()
-                try:
-                    res = pipeline.process_delivery(feeds[fid], day, landing=str(drop), url=url, work_root=work)
-                    status, delivered, loaded, quar = res.status, res.delivered, res.loaded, res.quarantined
-                except pipeline.DeliveryRejected as exc:
-                    status, delivered, loaded, quar = f"REJECTED ({exc})", 0, 0, 0
-                r = {"status": status, "delivered": delivered, "loaded": loaded, "quarantined": quar,
-                     "wall_s": time.perf_counter() - t, "secs": dict(tm.secs[fid]), "sql": dict(tm.sql[fid])}
-                show(fid, r)
-                results["feeds"][fid] = {**r, "transport": feeds[fid].delivery.transport,
-                                         "format": feeds[fid].delivery.format, "mode": feeds[fid].mode}
+                record(fid, _load_feed(tm, fid, day.isoformat(), str(drop), url, str(work)))
     else:
         import concurrent.futures as cf
         import multiprocessing as mp
@@ -499,11 +494,7 @@ def main() -> None:
                 futs = {pool.submit(_worker_run, fid, day.isoformat(), str(drop), url, str(work)): fid
                         for fid in biggest_first}
                 for fut in cf.as_completed(futs):
-                    fid = futs[fut]
-                    r = fut.result()
-                    show(fid, r)
-                    results["feeds"][fid] = {**r, "transport": feeds[fid].delivery.transport,
-                                             "format": feeds[fid].delivery.format, "mode": feeds[fid].mode}
+                    record(futs[fut], fut.result())
                 results["wall_s"] = time.perf_counter() - t
             print(f"all feeds loaded in {results['wall_s']:.1f} s wall", flush=True)
         tm = install_timers()  # the references below run here, in the parent
