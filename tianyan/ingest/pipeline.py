@@ -95,7 +95,36 @@ def _archive(feed: FeedSpec, d: dt.date, batch_id: str, files) -> list[dict]:
     return out
 
 
-def _record_run(cur, r: DeliveryResult) -> None:
+def _run_id() -> str | None:
+    """The Airflow run and try making this attempt (the task runner exports them), else None."""
+    import os
+
+    run = os.environ.get("AIRFLOW_CTX_DAG_RUN_ID")
+    if not run:
+        return None
+    return f"{os.environ.get('AIRFLOW_CTX_DAG_ID', '')}/{run}/{os.environ.get('AIRFLOW_CTX_TASK_ID', '')}" \
+        f"#{os.environ.get('AIRFLOW_CTX_TRY_NUMBER', '')}"
+
+
+_RANKS = ["NO_DELIVERY", "MISSING", "FAILED", "REJECTED", "LOADED"]
+
+
+def _record_run(cur, r: DeliveryResult, stage: str = "load") -> None:
+    """Record one attempt in meta.feed_attempts and the date's effective outcome in meta.feed_runs.
+
+    An attempt replaces the date's record only when its outcome ranks at least as high
+    (NO_DELIVERY < MISSING < FAILED < REJECTED < LOADED): a LOADED date keeps its record unless this
+    attempt loaded too, so a failed or rejected redelivery never hides what the warehouse holds."""
+    params = {**asdict(r), "files": Jsonb(r.files), "stage": stage, "run_id": _run_id(), "ranks": _RANKS}
+    cur.execute(
+        "insert into meta.feed_attempts (feed_id, delivery_date, stage, status, batch_id, delivered, loaded,"
+        " quarantined, collapsed, reason, files, run_id) values (%(feed_id)s, %(delivery_date)s, %(stage)s,"
+        " %(status)s, %(batch_id)s, %(delivered)s, %(loaded)s, %(quarantined)s, %(collapsed)s, %(reason)s,"
+        " %(files)s, %(run_id)s)",
+        params,
+    )
+    if r.status == "UNCHANGED":  # an identical redelivery: the date's record stands as it is
+        return
     cur.execute(
         "insert into meta.feed_runs as f (feed_id, delivery_date, batch_id, status, delivered, loaded, quarantined,"
         " collapsed, reason, files, started_at, finished_at) values (%(feed_id)s, %(delivery_date)s, %(batch_id)s,"
@@ -103,9 +132,19 @@ def _record_run(cur, r: DeliveryResult) -> None:
         " on conflict (feed_id, delivery_date) do update set batch_id = excluded.batch_id, status = excluded.status,"
         " delivered = excluded.delivered, loaded = excluded.loaded, quarantined = excluded.quarantined,"
         " collapsed = excluded.collapsed, reason = excluded.reason, files = excluded.files,"
-        " finished_at = excluded.finished_at",
-        {**asdict(r), "files": Jsonb(r.files)},
+        " finished_at = excluded.finished_at"
+        " where array_position(%(ranks)s, excluded.status) >= array_position(%(ranks)s, f.status)",
+        params,
     )
+
+
+def record_missing(feed: FeedSpec, delivery_date: dt.date, reason: str, *, url: str | None = None) -> None:
+    """The delivery window of a date passed without a delivery: status MISSING (a loaded date keeps
+    its record)."""
+    result = DeliveryResult(feed.id, delivery_date.isoformat(), "MISSING", reason=reason)
+    with _connect(url) as conn, conn.cursor() as cur:
+        _record_run(cur, result, stage="wait")
+    log.warning("%s %s MISSING: %s", feed.id, delivery_date, reason)
 
 
 def _connect(url: str | None):
@@ -179,10 +218,8 @@ def land_delivery(
     if not files:
         result = DeliveryResult(feed.id, d.isoformat(), "NO_DELIVERY", reason="nothing delivered for this date")
         with _connect(url) as conn, conn.cursor() as cur:
-            # A date that was loaded before keeps its record; only a never-seen date is marked missing.
-            cur.execute("select 1 from meta.feed_runs where feed_id = %s and delivery_date = %s", (feed.id, d))
-            if cur.fetchone() is None:
-                _record_run(cur, result)
+            # A date that was loaded before keeps its record (see _record_run); the attempt is kept.
+            _record_run(cur, result, stage="land")
         log.info("%s %s: no delivery", feed.id, d)
         return None
     digest = hashlib.sha256("".join(sorted(f.sha256 for f in files)).encode()).hexdigest()[:16]
