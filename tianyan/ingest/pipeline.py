@@ -364,7 +364,7 @@ def land_delivery(
     source answered with something the contract forbids; FAILED otherwise. Failures retrying cannot
     fix raise DeliveryRejected; others (a source or network that may come back) re-raise for the
     task's retries, keeping the pages landed so far so the next try resumes."""
-    from tianyan.ingest.transports import BadDelivery, PermanentTransportError, land
+    from tianyan.ingest.transports import BadDelivery, PermanentTransportError, TransportError, land
 
     d = delivery_date
     # Kept across task retries so an interrupted paged download resumes; cleared once archived.
@@ -388,7 +388,8 @@ def land_delivery(
     except Exception as exc:
         status = "REJECTED" if isinstance(exc, BadDelivery) else "FAILED"
         permanent = isinstance(exc, PermanentTransportError)
-        reason = _reason_from(exc, f"feed {feed.id}, delivery {d}, land", feed)
+        reason = str(exc)[:500] if isinstance(exc, TransportError) else \
+            _reason_from(exc, f"{feed.id} {d}: landing failed", feed)
         _record_safely(url, DeliveryResult(feed.id, d.isoformat(), status, reason=reason), "land")
         log.error("%s %s %s (land%s): %s", feed.id, d, status, "" if permanent else ", may be retried", reason)
         if permanent:
@@ -567,12 +568,13 @@ def _load(feed: FeedSpec, landed: dict, d: dt.date, work: Path, *, url: str | No
     result = DeliveryResult(feed.id, d.isoformat(), "LOADED", batch_id=batch_id, files=landed["files"])
     names = ", ".join(str(f.get("name")) for f in landed["files"])
 
-    def give_up(status: str, reason: str, exc: BaseException | None = None) -> None:
-        """Record the attempt, then raise: DeliveryRejected, or the original error when a later try may work."""
-        result.status, result.reason, result.loaded = status, reason, 0
+    def give_up(status: str, reason: str, exc: BaseException | None = None, *, may_retry: bool = False) -> None:
+        """Record the attempt, then raise DeliveryRejected, or (``may_retry``) the original error when it is
+        one a later try may not meet (see _transient)."""
+        result.status, result.reason, result.loaded = status, f"{feed.id}: {reason}", 0
         result.same_as = None
         _record_safely(url, result, "load")
-        again = exc is not None and _transient(exc)
+        again = may_retry and exc is not None and _transient(exc)
         log.error("%s %s %s%s: %s", feed.id, d, status, " (may be retried)" if again else "", reason)
         if again:
             raise exc
@@ -581,11 +583,11 @@ def _load(feed: FeedSpec, landed: dict, d: dt.date, work: Path, *, url: str | No
     try:
         prev = _neighbour(feed, d, url, later=False)
     except Exception as exc:  # noqa: BLE001
-        give_up("FAILED", _reason_from(exc, f"files {names}: warehouse not reachable", feed), exc)
+        give_up("FAILED", _reason_from(exc, f"files {names}: warehouse not reachable", feed), exc, may_retry=True)
     try:
         paths_ = _fetch_archived(landed, work)
     except Exception as exc:  # noqa: BLE001
-        give_up("FAILED", _reason_from(exc, f"files {names}: archived copy not usable", feed), exc)
+        give_up("FAILED", _reason_from(exc, f"files {names}: archived copy not usable", feed), exc, may_retry=True)
 
     try:
         raw = readers.read_delivery(feed, paths_)
@@ -651,7 +653,7 @@ def _load(feed: FeedSpec, landed: dict, d: dt.date, work: Path, *, url: str | No
             load.merge(cur, feed, d, batch_id)
             _record_run(cur, result)
     except Exception as exc:  # noqa: BLE001 - the transaction rolled back: the warehouse is as it was
-        give_up("FAILED", _reason_from(exc, f"files {names}: warehouse load failed", feed), exc)
+        give_up("FAILED", _reason_from(exc, f"files {names}: warehouse load failed", feed), exc, may_retry=True)
     try:
         with _connect(url) as conn:
             # Fresh statistics right away: models run minutes later, before autovacuum would analyze,
