@@ -104,7 +104,12 @@ def _chmod(path: Path, mode: int) -> None:
 
 def _private_tree(base: Path, leaf: Path) -> Path:
     """Create ``leaf`` (under ``base``) and make it and every folder up to ``base`` private."""
-    leaf.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    for _ in range(5):  # a parallel load may remove an empty parent between our mkdirs (see _drop_work)
+        try:
+            leaf.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+            break
+        except FileNotFoundError:
+            continue
     p = leaf
     while True:
         _chmod(p, PRIVATE_DIR)
@@ -117,6 +122,16 @@ def _private_tree(base: Path, leaf: Path) -> Path:
 def _work_dir(work_root: Path | None, feed: FeedSpec, d: dt.date, kind: str) -> Path:
     root = Path(work_root or paths.STATE_DIR / "work")
     return _private_tree(root, root / feed.id / d.isoformat() / kind)
+
+
+def _drop_work(work: Path) -> None:
+    """Remove a working copy and the folders it leaves empty (<work>/<feed>/<date>)."""
+    shutil.rmtree(work, ignore_errors=True)
+    for parent in (work.parent, work.parent.parent):
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (another date or stage at work), or gone already
+            break
 
 
 def _is_local(fs) -> bool:
@@ -393,10 +408,10 @@ def land_delivery(
         _record_safely(url, DeliveryResult(feed.id, d.isoformat(), status, reason=reason), "land")
         log.error("%s %s %s (land%s): %s", feed.id, d, status, "" if permanent else ", may be retried", reason)
         if permanent:
-            shutil.rmtree(work, ignore_errors=True)
+            _drop_work(work)
             raise DeliveryRejected(reason, status) from exc
         raise
-    shutil.rmtree(work, ignore_errors=True)
+    _drop_work(work)
     if not files:
         result = DeliveryResult(feed.id, d.isoformat(), "NO_DELIVERY", reason="nothing delivered for this date")
         with _connect(url) as conn, conn.cursor() as cur:
@@ -531,7 +546,7 @@ def load_delivery(
     try:
         result = _load(feed, landed, d, work, url=url, data_docs=data_docs)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        _drop_work(work)
     _refresh_next(feed, d, landed, result, url=url, work_root=work_root, data_docs=data_docs)
     return result
 
