@@ -178,3 +178,29 @@ def test_same_content_is_not_identical_when_it_is_empty(wh, tmp_path):
         _deliver(tmp_path / "landing", DEATH, d, header, [])
         assert _run(wh, tmp_path / "landing", DEATH, d, tmp_path).status == "LOADED"
     assert all(r["same_as"] is None and r["reason"] is None for r in runs(wh, DEATH).values())
+
+
+def test_exact_duplicates_match_a_whole_frame_comparison():
+    """The key-hash pre-filter finds exactly the rows a plain comparison of whole rows finds."""
+    import numpy as np
+    import pandas as pd
+
+    from tianyan.ingest.pipeline import exact_duplicates
+
+    feed = load_feeds()[PAY]
+    rng = np.random.default_rng(3)
+    n = 3000
+    frame = pd.DataFrame({c: pd.Series([f"{c}{v}" for v in rng.integers(0, 40, n)], dtype=object)
+                          for c in feed.column_names})  # few values: many key clashes, some exact copies
+    frame.loc[rng.choice(n, 200), "amount"] = None
+    frame.index = pd.RangeIndex(n) * 2
+    typed = set(frame.index[rng.random(n) < 0.1])
+    raw = frame.copy()
+    raw.loc[list(typed), "pay_date"] = "2026-02-30"  # their delivered text differs from the normalised None
+    norm = frame.copy()
+    norm.loc[list(typed), "pay_date"] = None
+    got = exact_duplicates(feed, raw, norm, typed, set())
+    clean = norm.loc[[i for i in norm.index if i not in typed]]
+    bad = raw.loc[sorted(typed)]
+    want = list(clean.index[clean.duplicated()]) + list(bad.index[bad.duplicated()])
+    assert sorted(got) == sorted(want) and len(want) > 10

@@ -41,8 +41,8 @@ def test_money_of_no_amounts():
     assert money([0, 5, -150, 123456]).tolist() == ["0.00", "0.05", "-1.50", "1234.56"]
 
 
-@settings(max_examples=5, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32 - 1), residents=st.integers(1000, 2500), days=st.integers(1, 3),
+@settings(max_examples=4, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), residents=st.integers(1000, 2000), days=st.integers(1, 3),
        start=st.dates(dt.date(2024, 1, 1), dt.date(2027, 12, 31)))
 def test_any_seed_and_small_size_generates_a_whole_city(tmp_path_factory, seed, residents, days, start):
     drop = tmp_path_factory.mktemp("city")

@@ -475,19 +475,23 @@ def exact_duplicates(feed: FeedSpec, raw: pd.DataFrame, norm: pd.DataFrame, type
     Rows that normalised cleanly are compared on their canonical values (a lower-case x in an id is the
     same row), rows with a type failure on their delivered text; a malformed line is never collapsed.
     Done before row validation, so a suite's uniqueness check sees one copy, not two offenders."""
-    bad = norm.index.isin(list(type_rows))
-    skip = norm.index.isin(list(malformed_rows))
+    empty = pd.Index([], dtype=norm.index.dtype)
+    if len(norm) < 2:
+        return empty
+    # Only rows whose key occurs twice can be duplicates: hash the key columns (cheap), then compare
+    # whole rows on that subset alone (equal delivered text always normalises to equal keys).
+    key = [k for k in feed.key if k in norm.columns] or list(norm.columns)
+    cand = pd.util.hash_pandas_object(norm[key], index=False).duplicated(keep=False).to_numpy()
+    if not cand.any():
+        return empty
+    labels = norm.index[cand]
+    typed = labels.isin(list(type_rows))
+    skip = labels.isin(list(malformed_rows))
     found = []
-    for frame in (norm[~bad & ~skip], raw.loc[bad & ~skip, feed.column_names]):
-        if len(frame) < 2:
-            continue
-        # Only rows whose key occurs twice can be duplicates: hash the key (cheap), compare rows on that subset.
-        key = [k for k in feed.key if k in frame.columns] or list(frame.columns)
-        cand = pd.util.hash_pandas_object(frame[key], index=False).duplicated(keep=False).to_numpy()
-        if cand.any():
-            sub = frame[cand]
-            found.append(sub.index[sub.duplicated(keep="first").to_numpy()])
-    return found[0].append(found[1:]) if found else pd.Index([], dtype=norm.index.dtype)
+    for frame in (norm.loc[labels[~typed & ~skip]], raw.loc[labels[typed & ~skip], feed.column_names]):
+        if len(frame) > 1:
+            found.append(frame.index[frame.duplicated(keep="first").to_numpy()])
+    return found[0].append(found[1:]) if found else empty
 
 
 def _empty_delivery(feed: FeedSpec) -> pd.DataFrame:
