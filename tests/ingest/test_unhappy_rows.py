@@ -193,6 +193,7 @@ def test_exact_duplicates_match_a_whole_frame_comparison():
     frame = pd.DataFrame({c: pd.Series([f"{c}{v}" for v in rng.integers(0, 40, n)], dtype=object)
                           for c in feed.column_names})  # few values: many key clashes, some exact copies
     frame.loc[rng.choice(n, 200), "amount"] = None
+    frame.iloc[2000:2300] = frame.iloc[0:300].to_numpy()  # exact copies (some with their Nones)
     frame.index = pd.RangeIndex(n) * 2
     typed = set(frame.index[rng.random(n) < 0.1])
     raw = frame.copy()
