@@ -1,8 +1,16 @@
-"""One delivery of one feed, end to end: land -> archive -> read -> normalise -> validate ->
-quarantine / load, with accounting (delivered = loaded + quarantined + collapsed).
+"""One delivery of one feed, end to end: land -> archive -> read -> normalise -> collapse exact
+duplicates -> validate -> quarantine / load, with accounting (delivered = loaded + quarantined +
+collapsed).
 
-Logs carry counts, files, row numbers and rule names, never the values (they hold personal data);
-raw values of refused rows go to ``meta.quarantine`` only.
+Every attempt (land or load) leaves one row in ``meta.feed_attempts``, and ``meta.feed_runs`` the
+date's effective outcome, which a lower-ranked attempt never replaces (see ``_record_run``). What
+retrying cannot fix raises ``DeliveryRejected`` (status REJECTED for the data, FAILED otherwise);
+what may pass (a source or the warehouse away) is recorded and re-raised for the task's retries.
+A delivery byte-identical to the previous loaded date's is recorded as such (UNCHANGED) and adds
+nothing. Working copies are removed after each step; archive and working files are private.
+
+Logs and reasons carry counts, files, pages, row numbers and rule names, never the values (they hold
+personal data); raw values of refused rows go to ``meta.quarantine`` only.
 """
 
 from __future__ import annotations
@@ -427,8 +435,8 @@ def land_delivery(
     return {"feed_id": feed.id, "delivery_date": d.isoformat(), "batch_id": batch_id, "files": archived}
 
 
-class _ArchiveChanged(Exception):
-    pass
+class _ArchiveChanged(DeliveryRejected):
+    """An archived file no longer has the checksum it was archived with (retrying cannot fix that)."""
 
 
 def _fetch_archived(landed: dict, work: Path) -> list[Path]:
@@ -446,7 +454,7 @@ def _fetch_archived(landed: dict, work: Path) -> list[Path]:
         _chmod(target, PRIVATE_FILE)
         got = hashlib.sha256(target.read_bytes()).hexdigest()
         if got != a["sha256"]:
-            raise _ArchiveChanged(f"archived file {a['name']} changed (checksum)")
+            raise _ArchiveChanged(f"archived file {a['name']} changed (checksum)", "FAILED")
         out.append(target)
     return out
 
