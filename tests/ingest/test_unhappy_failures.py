@@ -235,3 +235,22 @@ def test_rejected_redelivery_keeps_the_loaded_record_and_the_warehouse(wh, tmp_p
     _run(wh, tmp_path / "a", UNITS, D1, tmp_path)
     _run(wh, tmp_path / "a", UNITS, D2, tmp_path)
     assert history(wh, UNITS) == got  # as if the rejected attempt had never happened
+
+
+def test_a_changed_archived_file_fails_the_load_with_a_record(wh, tmp_path, monkeypatch):
+    from tianyan.ingest.pipeline import land_delivery, load_delivery
+
+    monkeypatch.setenv("TIANYAN_ARCHIVE", str(tmp_path / "archive"))
+    reset(wh, DEATH)
+    _deliver(tmp_path / "landing", DEATH, D1, [death(i) for i in range(1, 4)])
+    feed = load_feeds()[DEATH]
+    landed = land_delivery(feed, D1, landing=str(tmp_path / "landing"), url=wh, work_root=tmp_path / "w")
+    archived = landed["files"][0]["archive_uri"].removeprefix("file://")
+    with open(archived, "ab") as fh:
+        fh.write(b"C9999,tampered\n")
+    with pytest.raises(DeliveryRejected) as err:
+        load_delivery(feed, landed, url=wh, work_root=tmp_path / "w", data_docs=False)
+    assert err.value.status == "FAILED"
+    a = attempts(wh, DEATH)[-1]
+    assert a["status"] == "FAILED" and "delivery.csv changed (checksum)" in a["reason"]
+    assert history(wh, DEATH) == []
