@@ -13,6 +13,13 @@ date is a no-op and loading dates out of order gives the same state:
 
 A corrected redelivery for a date supersedes what that date loaded before. ``_valid_to`` is then
 recomputed for the touched keys only. Everything runs as set-based SQL in the caller's transaction.
+
+Database extracts (transport database) are windows of the front-end table's changed_at, and which
+window a date gets depends on the dates loaded before it (see ``pipeline.land_delivery``), so the
+same version may come in two extracts. For them a version is never withdrawn by a later extract
+(a row missing from a re-extract has changed since, it was not taken back), and a version belongs
+to the EARLIEST business date that delivered it: whatever order dates are loaded in, a version's
+``_delivery_date`` is the first loaded date on or after its changed_at, as in a run in date order.
 """
 
 from __future__ import annotations
@@ -34,6 +41,11 @@ def _ids(names) -> sql.Composed:
 
 def _qual(schema: str, name: str) -> sql.Identifier:
     return sql.Identifier(schema, name)
+
+
+def from_extract(feed: FeedSpec) -> bool:
+    """A database feed: each delivery is an extract of the front-end table (see the module docstring)."""
+    return feed.delivery.transport == "database"
 
 
 def versions_at_changed_at(feed: FeedSpec) -> bool:
@@ -238,6 +250,7 @@ def _merge_versions(cur, feed: FeedSpec, d: dt.date, batch_id: str, *, bulk: boo
     n_old = 0 if bulk else _old_keys(cur, f, key, p)  # bulk: empty history, no key had versions
     if n_old:
         cur.execute(sql.SQL("analyze _aff"))
+    if n_old and not from_extract(feed):
         cur.execute(sql.SQL(
             "delete from {hist} h where h._delivery_date = %(d)s and not exists "
             "(select 1 from _stg s where {key_join_h_s} and h._valid_from = s._valid_from)"
@@ -261,16 +274,18 @@ def _merge_versions(cur, feed: FeedSpec, d: dt.date, batch_id: str, *, bulk: boo
     ).format(**f, valid_to=valid_to, hash=_row_hash(cols), new_only=new_only, order=order), p)
     if not n_old:
         return
-    # Keys that had versions: the latest delivery of a version wins, whatever order dates are (re)loaded in.
+    # Keys that had versions: the latest delivery of a version wins (for extracts the earliest), whatever
+    # order dates are (re)loaded in; a rerun of the same date replaces what it wrote.
+    wins = sql.SQL("<") if from_extract(feed) else sql.SQL(">")
     cur.execute(sql.SQL(
         "insert into {hist} as h ({cols}, _valid_from, _deleted, _row_hash, _batch_id, _delivery_date) "
         "select {s_cols}, s._valid_from, s._deleted, {hash}, %(batch)s, %(d)s from _stg s "
         "where exists (select 1 from _aff a where {j}) order by {s_vkey} "
         "on conflict ({vkey}) do update set {set_cols}, _deleted = excluded._deleted, "
         "_row_hash = excluded._row_hash, _batch_id = excluded._batch_id, _delivery_date = excluded._delivery_date "
-        "where excluded._delivery_date > h._delivery_date or (excluded._delivery_date = h._delivery_date and "
+        "where excluded._delivery_date {wins} h._delivery_date or (excluded._delivery_date = h._delivery_date and "
         "(h._row_hash, h._deleted, h._batch_id) is distinct from (excluded._row_hash, excluded._deleted, excluded._batch_id))"
-    ).format(**f, hash=_row_hash(cols), j=_key_join("a", "s", key),
+    ).format(**f, hash=_row_hash(cols), j=_key_join("a", "s", key), wins=wins,
              s_vkey=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in [*key, "_valid_from"])), p)
     _recompute_valid_to(cur, f)
 

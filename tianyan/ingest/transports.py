@@ -9,8 +9,20 @@ an empty list means nothing was delivered for that date (the caller records NO_D
              from the ``<department>_api`` connection; each page saved raw as ``page-N.json``.
              Retries with exponential backoff on 5xx/429, timeouts, connection errors and
              truncated or invalid JSON; pages already saved (valid) are not fetched again.
-- database:  ``COPY (select ... where changed_at on D order by key) TO STDOUT`` from the
-             ``<department>_db`` connection into ``rows.csv``.
+             Every page must be a JSON object with an ``items`` list of objects and a
+             ``next_page`` key (an integer above the page's own number, or null on the last
+             page): a page without either, an HTML answer or a chain that repeats a page is
+             refused at once (BadDelivery), since retrying cannot repair what the source sends.
+- database:  ``COPY (select ... where changed_at in the window order by key) TO STDOUT`` from
+             the ``<department>_db`` connection into ``rows.csv``, plus every row whose
+             changed_at cannot be placed on a date (null, or text not starting YYYY-MM-DD), so
+             that such rows are counted and quarantined instead of silently never extracted.
+             The source's own count of those rows is taken in the same snapshot and
+             reconciled with the rows copied (``LandedFile.meta``).
+
+Errors: ``TransportError`` may succeed on a later try (the task's retries); its subclass
+``PermanentTransportError`` cannot (credentials, configuration, a request the source refuses),
+and ``BadDelivery`` is the source answering with something the contract does not allow.
 """
 
 from __future__ import annotations
@@ -23,7 +35,7 @@ import os
 import posixpath
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +44,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from tianyan.ingest.connections import ConnectionSettings, get_connection
+from tianyan.ingest.connections import ConnectionNotFound, ConnectionSettings, get_connection
 from tianyan.registry import FeedSpec
 
 log = logging.getLogger(__name__)
@@ -41,11 +53,19 @@ _CHUNK = 1 << 20
 
 
 class TransportError(RuntimeError):
-    """A delivery could not be fetched (after retries where retrying makes sense)."""
+    """A delivery could not be fetched (after retries where retrying makes sense); a later try may work."""
 
 
-class TransportAuthError(TransportError):
+class PermanentTransportError(TransportError):
+    """Retrying cannot help: configuration, credentials, or a request the source refuses."""
+
+
+class TransportAuthError(PermanentTransportError):
     """The source refused our credentials (401/403); retrying cannot help."""
+
+
+class BadDelivery(PermanentTransportError):
+    """The source answered, but not with a delivery the contract allows (the delivery is refused)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,9 @@ class LandedFile:
     sha256: str
     bytes: int
     name: str
+    # What the source said about the file, kept with the delivery's record (database extracts: the
+    # window and the source's own row counts, reconciled with what was read).
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -82,7 +105,7 @@ class HttpPolicy:
                 max_pages=b.max_pages,
             )
         except (TypeError, ValueError) as exc:
-            raise TransportError(f"bad http retry settings in connection extra ({exc})") from None
+            raise PermanentTransportError(f"bad http retry settings in connection extra ({exc})") from None
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with a little jitter so parallel tasks do not retry in lockstep."""
@@ -113,8 +136,8 @@ def land(
 
     ``landing`` is the exchange landing area (file feeds only); http and database feeds find
     their source through their Airflow connection (see ``conn_id_for``). For database feeds the
-    extract is incremental on changed_at: rows changed on the date, or with ``since=None`` (a feed
-    never loaded before) every row changed up to the end of the date, so history is not lost.
+    extract is the window of changed_at from the start of date ``since`` (default: the delivery
+    date itself; None: from the beginning) to the end of the delivery date.
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -125,7 +148,7 @@ def land(
         return _land_http(feed, delivery_date, work_dir, http_policy)
     if transport == "database":
         return _land_database(feed, delivery_date, work_dir, delivery_date if since is False else since)
-    raise TransportError(f"{feed.id}: unknown transport {transport!r}")
+    raise PermanentTransportError(f"{feed.id}: unknown transport {transport!r}")
 
 
 def _sha256_file(path: Path) -> str:
@@ -179,25 +202,47 @@ def _land_files(feed: FeedSpec, d: dt.date, landing: str, work_dir: Path) -> lis
 
 
 class _BadPage(ValueError):
-    """A page that is not the JSON document the API promises (truncated, wrong shape)."""
+    """A page body that is not valid JSON (perhaps cut short on the way): worth fetching again."""
+
+
+class _BadShape(ValueError):
+    """A page that is JSON, but not the document the contract promises: fetching it again cannot help."""
 
 
 def _check_page(raw: bytes) -> int | None:
     """Validate a page body; returns its next_page."""
+    if raw.lstrip()[:1] == b"<":
+        raise _BadShape("answered HTML (or XML), not a JSON page")
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _BadPage(f"invalid JSON ({exc})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-        raise _BadPage("JSON without an items list")
-    nxt = doc.get("next_page")
+        raise _BadPage(f"invalid JSON ({type(exc).__name__} at {getattr(exc, 'pos', '?')})") from None
+    if not isinstance(doc, dict):
+        raise _BadShape("is not a JSON object with items and next_page")
+    if not isinstance(doc.get("items"), list):
+        raise _BadShape("has no items list")
+    bad = next((i for i, it in enumerate(doc["items"], 1) if not isinstance(it, dict)), None)
+    if bad is not None:
+        raise _BadShape(f"item {bad} is not a JSON object")
+    if "next_page" not in doc:
+        # Silence would end the chain early: rows of later pages would vanish unnoticed.
+        raise _BadShape("has no next_page (null on the last page is required)")
+    nxt = doc["next_page"]
     if nxt is not None and (isinstance(nxt, bool) or not isinstance(nxt, int)):
-        raise _BadPage(f"next_page is {nxt!r}, not an integer or null")
+        raise _BadShape(f"next_page is a {type(nxt).__name__}, not an integer or null")
     return nxt
 
 
+def _connection(feed: FeedSpec) -> ConnectionSettings:
+    """The feed's connection; a missing or unparsable one is a permanent error (retrying cannot fix it)."""
+    try:
+        return get_connection(conn_id_for(feed) or "")
+    except (ConnectionNotFound, ValueError) as exc:
+        raise PermanentTransportError(f"{feed.id}: {exc}") from None
+
+
 def _land_http(feed: FeedSpec, d: dt.date, work_dir: Path, policy: HttpPolicy | None) -> list[LandedFile]:
-    conn = get_connection(conn_id_for(feed) or "")
+    conn = _connection(feed)
     # An explicit policy (tests, callers) wins; otherwise the department's connection extra may tune it.
     policy = policy or HttpPolicy.from_extra(conn.extra)
     url = f"{conn.http_base_url()}/{feed.department}/{feed.name}"
@@ -210,8 +255,10 @@ def _land_http(feed: FeedSpec, d: dt.date, work_dir: Path, policy: HttpPolicy | 
     page: int | None = 1
     with httpx.Client(headers=headers, timeout=timeout, follow_redirects=True) as client:
         while page is not None:
-            if page in seen or len(seen) >= policy.max_pages:
-                raise TransportError(f"{feed.id} {d}: page chain loops or exceeds {policy.max_pages} pages at page {page}")
+            if page in seen:
+                raise BadDelivery(f"{feed.id} {d}: page {page} is asked for a second time (the page chain repeats)")
+            if len(seen) >= policy.max_pages:
+                raise BadDelivery(f"{feed.id} {d}: page chain exceeds {policy.max_pages} pages at page {page}")
             seen.add(page)
             target = work_dir / f"page-{page}.json"
             nxt = _saved_page(target)
@@ -221,14 +268,14 @@ def _land_http(feed: FeedSpec, d: dt.date, work_dir: Path, policy: HttpPolicy | 
                     if page == 1:
                         log.info("%s %s: no delivery (404)", feed.id, d)
                         return []
-                    raise TransportError(f"{feed.id} {d}: page {page} not found, although the previous page pointed to it")
+                    raise BadDelivery(f"{feed.id} {d}: page {page} not found, although the previous page pointed to it")
                 nxt = fetched
             else:
                 log.info("%s %s: page %d already landed, not fetched again", feed.id, d, page)
             size = target.stat().st_size
             out.append(LandedFile(target, f"{url}?date={d.isoformat()}&page={page}", _sha256_file(target), size, target.name))
             if nxt is not None and nxt <= page:
-                raise TransportError(f"{feed.id} {d}: page {page} points back to page {nxt}")
+                raise BadDelivery(f"{feed.id} {d}: page {page} points back to page {nxt} (the page chain would repeat)")
             page = nxt  # type: ignore[assignment]
     log.info("%s %s: %d page(s) landed", feed.id, d, len(out))
     return out
@@ -243,7 +290,7 @@ def _saved_page(target: Path) -> Any:
         return _MISSING
     try:
         return _check_page(target.read_bytes())
-    except _BadPage:
+    except (_BadPage, _BadShape):
         log.warning("%s is not a valid page (interrupted earlier?); fetching it again", target.name)
         return _MISSING
 
@@ -262,8 +309,10 @@ def _fetch_page(
     params = {"date": d.isoformat(), "page": str(page)}
     part = target.with_name(target.name + ".part")
     problem = ""
+    bad_body = False
     for attempt in range(1, policy.attempts + 1):
         retry_after = 0.0
+        bad_body = False
         try:
             with client.stream("GET", url, params=params) as resp:
                 status = resp.status_code
@@ -278,12 +327,19 @@ def _fetch_page(
                     problem = f"HTTP {status}"
                     retry_after = _retry_after(resp.headers.get("Retry-After"), policy)
                 elif status >= 300:
-                    raise TransportError(f"{feed.id} {d}: page {page} answered HTTP {status}; not retried")
+                    raise PermanentTransportError(f"{feed.id} {d}: page {page} answered HTTP {status}; not retried")
                 else:
+                    if "html" in resp.headers.get("content-type", "").lower():
+                        raise BadDelivery(f"{feed.id} {d}: page {page} answered HTML "
+                                          f"({resp.headers.get('content-type')}), not a JSON page")
                     with open(part, "wb") as fh:
                         for chunk in resp.iter_bytes(_CHUNK):
                             fh.write(chunk)
-                    nxt = _check_page(part.read_bytes())
+                    try:
+                        nxt = _check_page(part.read_bytes())
+                    except _BadShape as exc:
+                        part.unlink(missing_ok=True)
+                        raise BadDelivery(f"{feed.id} {d}: page {page} {exc}") from None
                     os.replace(part, target)  # only a complete, valid page ever carries the final name
                     log.info("%s %s: page %d fetched (%d bytes)", feed.id, d, page, target.stat().st_size)
                     return nxt
@@ -293,6 +349,7 @@ def _fetch_page(
             problem = f"connection error ({type(exc).__name__}: {exc})"
         except _BadPage as exc:
             problem = f"bad page body: {exc}"
+            bad_body = True
         part.unlink(missing_ok=True)
         if attempt < policy.attempts:
             wait = max(retry_after, policy.delay(attempt))
@@ -301,6 +358,9 @@ def _fetch_page(
                 feed.id, d, page, attempt, policy.attempts, problem, wait,
             )
             time.sleep(wait)
+    if bad_body:  # the server itself keeps sending a broken page: the delivery is refused
+        raise BadDelivery(f"{feed.id} {d}: page {page} is not valid JSON in {policy.attempts} attempts; "
+                          f"last error: {problem}")
     raise TransportError(f"{feed.id} {d}: page {page} failed after {policy.attempts} attempts; last error: {problem}")
 
 
@@ -320,49 +380,92 @@ def _split_table(qualified: str) -> tuple[str, str]:
     return (schema or "public"), table
 
 
+_TIMESTAMP_TYPES = ("timestamp without time zone", "timestamp with time zone", "date")
+
+
+def _window_sql(ts_type: str) -> tuple[sql.Composable, sql.Composable]:
+    """(in the window, cannot be placed) conditions on changed_at for the front-end column's type.
+
+    A timestamp column is compared as such (null: not placeable). Any other type (text as a legacy
+    system keeps it) is placed by its leading YYYY-MM-DD, compared bytewise so no collation can
+    reorder it; a value without that shape cannot be placed. A value with the shape but no such day
+    (2024-02-30) is placed by its text and then refused by normalisation, so it is counted too."""
+    ts = sql.Identifier("changed_at")
+    if ts_type in _TIMESTAMP_TYPES:
+        return (
+            sql.SQL("({ts} >= %(lo)s::date or %(lo)s::date is null) and {ts} < %(hi)s::date").format(ts=ts),
+            sql.SQL("{ts} is null").format(ts=ts),
+        )
+    shaped = sql.SQL("{ts}::text ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}'").format(ts=ts)
+    day = sql.SQL('left({ts}::text, 10) collate "C"').format(ts=ts)
+    return (
+        sql.SQL("{shaped} and ({day} >= %(lo_text)s or %(lo_text)s is null) and {day} < %(hi_text)s").format(
+            shaped=shaped, day=day),
+        sql.SQL("{ts} is null or not ({shaped})").format(ts=ts, shaped=shaped),
+    )
+
+
 def _land_database(feed: FeedSpec, d: dt.date, work_dir: Path, since: dt.date | None) -> list[LandedFile]:
+    """Rows with changed_at from the start of ``since`` (None: the beginning) to the end of ``d``, and
+    every row whose changed_at cannot be placed on a date."""
+    from tianyan.orchestration.common import TIMEZONE
+
     conn_id = conn_id_for(feed) or ""
-    conn = get_connection(conn_id)
+    conn = _connection(feed)
     schema, table = _split_table(str(feed.delivery.table))
     target = work_dir / "rows.csv"
     part = target.with_name(target.name + ".part")
     dsn = conn.psycopg_conninfo(client_encoding="utf8", application_name="tianyan-ingest")
+    hi = d + dt.timedelta(days=1)
+    window = {"lo": since, "hi": hi, "lo_text": since.isoformat() if since else None, "hi_text": hi.isoformat()}
     try:
         with psycopg.connect(dsn) as pg:
             pg.read_only = True  # an extract must never write to a department's database
+            # One snapshot for the counts and the COPY, so the reconciliation compares like with like.
+            pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             with pg.cursor() as cur:
                 cur.execute(
-                    "select column_name from information_schema.columns"
+                    "select column_name, data_type from information_schema.columns"
                     " where table_schema = %s and table_name = %s",
                     (schema, table),
                 )
-                present = {r[0] for r in cur.fetchall()}
+                present = dict(cur.fetchall())
                 if not present:
-                    raise TransportError(f"{feed.id} {d}: table {schema}.{table} not found via connection {conn_id!r}")
+                    raise PermanentTransportError(
+                        f"{feed.id} {d}: table {schema}.{table} not found via connection {conn_id!r}")
                 if "changed_at" not in present:
-                    raise TransportError(f"{feed.id} {d}: table {schema}.{table} has no changed_at column")
+                    raise PermanentTransportError(f"{feed.id} {d}: table {schema}.{table} has no changed_at column")
                 cols = [c for c in feed.column_names if c in present]
                 missing = [c for c in feed.column_names if c not in present]
                 if missing:
                     # Extract what is there: the reader's batch checks reject the delivery visibly.
                     log.warning("%s %s: front-end table lacks columns %s", feed.id, d, missing)
+                in_window, unplaced = _window_sql(present["changed_at"])
                 # Key first, then every column: duplicate keys still come out in a stable order,
                 # so a re-extract of an unchanged date gives the same bytes (same batch id).
                 order = [c for c in feed.key if c in present] + [c for c in cols if c not in feed.key]
+                cur.execute("set local datestyle = 'ISO, YMD'")  # timestamps as 2024-06-01 09:30:00
+                # Business days are Asia/Shanghai days (matters for a timestamptz column only).
+                cur.execute(sql.SQL("set local timezone = {}").format(sql.Literal(TIMEZONE)))
+                cur.execute(
+                    sql.SQL("select count(*) filter (where {w}), count(*) filter (where {u}) from {table}").format(
+                        w=in_window, u=unplaced, table=sql.Identifier(schema, table)),
+                    window,
+                )
+                n_window, n_unplaced = cur.fetchone()
                 query = sql.SQL(
-                    "copy (select {cols} from {table} where {ts} >= %s and {ts} < %s order by {order})"
+                    "copy (select {cols} from {table} where ({w}) or ({u}) order by {order})"
                     " to stdout with (format csv, header true)"
                 ).format(
                     cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
                     table=sql.Identifier(schema, table),
-                    ts=sql.Identifier("changed_at"),
+                    w=in_window,
+                    u=unplaced,
                     order=sql.SQL(", ").join(map(sql.Identifier, order)),
                 )
-                cur.execute("set local datestyle = 'ISO, YMD'")  # timestamps as 2024-06-01 09:30:00
                 h = hashlib.sha256()
                 size = 0
-                start = since if since is not None else dt.date(1, 1, 1)
-                with cur.copy(query, (start, d + dt.timedelta(days=1))) as copy, open(part, "wb") as fh:
+                with cur.copy(query, window) as copy, open(part, "wb") as fh:
                     for chunk in copy:
                         h.update(chunk)
                         fh.write(chunk)
@@ -370,12 +473,28 @@ def _land_database(feed: FeedSpec, d: dt.date, work_dir: Path, since: dt.date | 
                 rows = cur.rowcount
     except psycopg.Error as exc:
         part.unlink(missing_ok=True)
-        raise TransportError(f"{feed.id} {d}: extract via connection {conn_id!r} failed: {exc}") from exc
+        # A server or network problem may pass; anything else (permissions, a broken table) will not.
+        # Only the first line of a connection error is shown: other errors can quote row values.
+        if isinstance(exc, psycopg.OperationalError):
+            raise TransportError(f"{feed.id} {d}: extract via connection {conn_id!r} failed: "
+                                 f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from exc
+        raise PermanentTransportError(f"{feed.id} {d}: extract via connection {conn_id!r} failed: "
+                                      f"{type(exc).__name__} (SQLSTATE {exc.sqlstate})") from exc
+    if rows != n_window + n_unplaced:
+        part.unlink(missing_ok=True)
+        raise TransportError(f"{feed.id} {d}: extract copied {rows} rows but the source counts "
+                             f"{n_window} in the window and {n_unplaced} without a placeable changed_at")
+    if n_unplaced:
+        log.warning("%s %s: %d row(s) of %s.%s have a changed_at that places them on no date; delivered "
+                    "with every extract so they are quarantined, not lost", feed.id, d, n_unplaced, schema, table)
     if rows <= 0:
         part.unlink(missing_ok=True)
-        log.info("%s %s: no rows with changed_at on this date", feed.id, d)
+        log.info("%s %s: no rows with changed_at in the window", feed.id, d)
         return []
     os.replace(part, target)
     source = f"postgresql://{conn.host or ''}{f':{conn.port}' if conn.port else ''}/{conn.database or ''}"
     log.info("%s %s: %d rows extracted from %s.%s", feed.id, d, rows, schema, table)
-    return [LandedFile(target, f"{source}/{schema}.{table}?changed_at={d.isoformat()}", h.hexdigest(), size, target.name)]
+    meta = {"rows": rows, "window_from": since.isoformat() if since else None, "window_to": d.isoformat(),
+            "unplaced": n_unplaced}
+    return [LandedFile(target, f"{source}/{schema}.{table}?changed_at={d.isoformat()}", h.hexdigest(), size,
+                       target.name, meta)]

@@ -89,6 +89,8 @@ class Calendar:
 def money(cents) -> np.ndarray:
     """Integer cents -> 'D.CC' strings (object array)."""
     c = np.asarray(cents, dtype=np.int64)
+    if c.size == 0:  # numpy's zfill cannot size an empty array (a small city may pay nobody)
+        return np.empty(c.shape, dtype=object)
     neg = c < 0
     a = np.abs(c)
     s = np.char.add(np.char.add(np.char.mod("%d", a // 100), "."), np.char.zfill(np.char.mod("%d", a % 100), 2))

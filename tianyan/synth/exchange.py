@@ -13,7 +13,12 @@ Failure spec (``failures=``): comma- or whitespace-separated rules ``FEED:PAGE:K
 or a dict ``{"FEED:PAGE": "KIND[*TIMES]"}``. PAGE is a page number or ``*``; FEED may be
 ``*``. KIND is ``slow`` / ``slow=SECONDS`` (delay, every time unless ``*TIMES``), a status code
 such as ``500``/``503``/``429`` (one-shot unless ``*TIMES``) or ``truncated`` (half the body,
-one-shot unless ``*TIMES``). Example: ``medical_insurance.claims:2:500,discipline.complaints:1:slow=3``.
+one-shot unless ``*TIMES``). Faults of the page content itself, as a broken department API sends
+them (every time unless ``*TIMES``): ``no_next_page`` (the page without its next_page key, so a
+careless client would stop early), ``no_items`` (without its items list), ``html`` (an HTML error
+page with status 200, as a proxy or portal answers) and ``repeat`` (next_page points at the page
+itself, a chain that never ends). Example:
+``medical_insurance.claims:2:500,discipline.complaints:1:slow=3,health.outpatient_visits:2:no_next_page``.
 """
 
 from __future__ import annotations
@@ -59,13 +64,18 @@ class ExchangeLoadError(RuntimeError):
 class Failure:
     feed_id: str  # "*" = any feed
     page: int | None  # None = any page
-    kind: str  # "slow" | "status" | "truncated"
+    kind: str  # "slow" | "status" | "truncated" | one of CONTENT_FAULTS
     status: int = 500
     seconds: float = DEFAULT_SLOW_SECONDS
     times: int | None = 1  # None = every time
 
     def matches(self, feed_id: str, page: int) -> bool:
         return self.feed_id in ("*", feed_id) and self.page in (None, page)
+
+
+# Faults in what a page says rather than how it arrives; a real API repeats them on every request.
+CONTENT_FAULTS = ("no_next_page", "no_items", "html", "repeat")
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Service unavailable</title></head><body><h1>502</h1></body></html>"
 
 
 def parse_failures(spec: str | Mapping[str, str] | Iterable[Failure] | None) -> list[Failure]:
@@ -99,7 +109,9 @@ def _parse_rule(rule: str) -> Failure:
             raise ValueError(f"failure rule {rule!r}: *TIMES must be a positive number")
         times = int(times_s)
     else:
-        times = None if kind_s.startswith("slow") else 1
+        times = None if kind_s.startswith("slow") or kind_s in CONTENT_FAULTS else 1
+    if kind_s in CONTENT_FAULTS:
+        return Failure(feed_id, page, kind_s, times=times)
     if kind_s == "truncated":
         return Failure(feed_id, page, "truncated", times=times)
     if kind_s == "slow" or kind_s.startswith("slow="):
@@ -112,7 +124,8 @@ def _parse_rule(rule: str) -> Failure:
         return Failure(feed_id, page, "slow", seconds=seconds, times=times)
     if kind_s.isdigit() and 400 <= int(kind_s) <= 599:
         return Failure(feed_id, page, "status", status=int(kind_s), times=times)
-    raise ValueError(f"failure rule {rule!r}: kind must be slow[=S], truncated or an HTTP status 4xx/5xx")
+    raise ValueError(f"failure rule {rule!r}: kind must be slow[=S], truncated, {', '.join(CONTENT_FAULTS)} "
+                     "or an HTTP status 4xx/5xx")
 
 
 # ---- http server -------------------------------------------------------------------------------
@@ -208,7 +221,24 @@ class _Handler(BaseHTTPRequestHandler):
                 # A consistent Content-Length: the client sees a complete response holding broken JSON,
                 # the case that slips past HTTP-level checks.
                 body = body[: max(1, len(body) // 2)]
+            elif failure.kind == "html":
+                self._send(200, HTML_PAGE, "text/html; charset=utf-8")
+                return
+            else:
+                body = _broken_page(body, failure.kind, page)
         self._send(200, body)
+
+
+def _broken_page(body: bytes, kind: str, page: int) -> bytes:
+    """The page with a content fault applied (see CONTENT_FAULTS)."""
+    doc = json.loads(body)
+    if kind == "no_next_page":
+        doc.pop("next_page", None)
+    elif kind == "no_items":
+        doc.pop("items", None)
+    elif kind == "repeat":
+        doc["next_page"] = page
+    return json.dumps(doc, ensure_ascii=False).encode()
 
 
 class ExchangeServer:
