@@ -38,26 +38,15 @@ from great_expectations.expectations.metrics.map_metric_provider import (
     column_condition_partial,
 )
 
+from tianyan.ids import USCC_ALPHABET as USCC_ALPHABET  # re-exported: part of the uscc rule
+from tianyan.ids import as_text_array, valid_id18_arrow, valid_uscc_arrow
+
 # ---------------------------------------------------------------------------------------------
 # Vectorised checks: Series of str/None -> boolean Series (True = good). Nulls count as good
 # except in `is_present`; GX removes nulls before calling a condition anyway, and an optional
 # column's null passes every rule.
 # ---------------------------------------------------------------------------------------------
 
-_ID18_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-# Check value (sum % 11) -> check character, as ASCII codes so the comparison stays in numpy.
-_ID18_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
-_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
-_USCC_VALUE = np.full(256, 0, dtype=np.int64)
-for _i, _ch in enumerate(USCC_ALPHABET):
-    _USCC_VALUE[ord(_ch)] = _i
-
-# [0-9] rather than \d: \d also matches full-width and other Unicode digits.
-_ID18_SHAPE = r"[0-9]{17}[0-9X]"
-_USCC_SHAPE = rf"[0-9]{{8}}[{USCC_ALPHABET}]{{10}}"
 _REGION_SHAPE = r"[0-9]{12}"
 _PERIOD_SHAPE = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
 
@@ -72,12 +61,6 @@ def _shape(s: pd.Series, pattern: str) -> np.ndarray:
     return _text(s).str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
 
 
-def _ascii_matrix(values: pd.Series, width: int) -> np.ndarray:
-    """Fixed-width ASCII strings -> uint8 matrix (n, width). Callers ensure the shape first."""
-    buf = "".join(values.tolist()).encode("ascii")
-    return np.frombuffer(buf, dtype=np.uint8).reshape(-1, width)
-
-
 def is_present(s: pd.Series) -> pd.Series:
     """Required: not null and not blank."""
     filled = _text(s).str.strip().str.len().fillna(0).to_numpy() > 0
@@ -85,40 +68,14 @@ def is_present(s: pd.Series) -> pd.Series:
 
 
 def is_id18(s: pd.Series) -> pd.Series:
-    """GB 11643 resident id: 17 digits + check character (0-9, X) and a real birth date.
-
-    Matches python-stdnum's ``cn.ric`` length/format/checksum/birth-date checks; the birth-place
-    lookup is left out on purpose (its table lags administrative changes, so valid ids of
-    re-coded districts would be quarantined).
-    """
-    ok = _shape(s, _ID18_SHAPE)
-    out = np.zeros(len(s), dtype=bool)
-    if ok.any():
-        m = _ascii_matrix(s[ok], 18)
-        d = m[:, :17].astype(np.int64) - 48
-        check_ok = _ID18_CHECK[(d @ _ID18_WEIGHTS) % 11] == m[:, 17]
-        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
-        month = d[:, 10] * 10 + d[:, 11]
-        day = d[:, 12] * 10 + d[:, 13]
-        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-        month_ok = (month >= 1) & (month <= 12)
-        days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
-        date_ok = (year >= 1) & month_ok & (day >= 1) & (day <= days)
-        out[ok] = check_ok & date_ok
-    return pd.Series(out, index=s.index) | s.isna()
+    """GB 11643 resident id: the one implementation, ``tianyan.ids.valid_id18`` (17 digits, check
+    character, real birth date); nulls pass."""
+    return pd.Series(valid_id18_arrow(as_text_array(s)), index=s.index) | s.isna()
 
 
 def is_uscc(s: pd.Series) -> pd.Series:
-    """GB 32100 unified social credit code: 8 digits, 10 code characters, check character.
-
-    Same rule as python-stdnum ``cn.uscc.is_valid`` (upper case only: normalisation upper-cases).
-    """
-    ok = _shape(s, _USCC_SHAPE)
-    out = np.zeros(len(s), dtype=bool)
-    if ok.any():
-        v = _USCC_VALUE[_ascii_matrix(s[ok], 18)]
-        out[ok] = (31 - (v[:, :17] @ _USCC_WEIGHTS) % 31) % 31 == v[:, 17]
-    return pd.Series(out, index=s.index) | s.isna()
+    """GB 32100 unified social credit code: ``tianyan.ids.valid_uscc`` (stdnum's rule); nulls pass."""
+    return pd.Series(valid_uscc_arrow(as_text_array(s)), index=s.index) | s.isna()
 
 
 def is_region(s: pd.Series) -> pd.Series:
