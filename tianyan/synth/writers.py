@@ -86,7 +86,7 @@ def _xlsx_bytes(table: pa.Table) -> bytes:
 
 
 def _table_sql(spec: FeedSpec) -> str:
-    cols = ",\n".join(f"    {c.name} {c.pg_type}" for c in spec.columns)
+    cols = ",\n".join(f"    {c.name} {c.source_pg_type}" for c in spec.columns)
     return f"-- informational: the front-end table the department exposes\ncreate table {spec.delivery.table} (\n{cols}\n);\n"
 
 
