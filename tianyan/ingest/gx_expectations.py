@@ -17,6 +17,11 @@ Rules (names are the quarantine rule names of docs/conventions.md):
     bound     ExpectColumnValuesToBeNumberBetween   decimal/int strings compared as numbers
     enum      expect_column_values_to_be_in_set      (GX core)
     unique    expect_column_values_to_be_unique      (GX core: every row of a duplicated value fails)
+  plausibility (include/config/plausibility.yaml; the delivery date is the suite parameter
+  ``delivery_date``, passed by tianyan.ingest.validate):
+    future_date  ExpectColumnValuesToBeDatesBetween  event date not after the delivery date + tolerance
+    birth_date   ExpectColumnValuesToHaveBirthDateBetween (id18) / ...DatesBetween (date columns)
+    code_shape   ExpectColumnValuesToMatchShape      the whole value matches the column's shape
 
 Importing this module registers the expectations and metrics with GX (class creation does it);
 import it before loading a suite from JSON, or GX silently drops the unknown expectation types.
@@ -24,10 +29,12 @@ import it before loading a suite from JSON, or GX silently drops the unknown exp
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from great_expectations.core.suite_parameters import SuiteParameterDict
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.core.expect_column_values_to_not_be_null import (
     ExpectColumnValuesToNotBeNull,
@@ -39,7 +46,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 )
 
 from tianyan.ids import USCC_ALPHABET as USCC_ALPHABET  # re-exported: part of the uscc rule
-from tianyan.ids import as_text_array, valid_id18_arrow, valid_uscc_arrow
+from tianyan.ids import as_text_array, id18_birth_dates, valid_id18_arrow, valid_uscc_arrow
 
 # ---------------------------------------------------------------------------------------------
 # Vectorised checks: Series of str/None -> boolean Series (True = good). Nulls count as good
@@ -116,6 +123,45 @@ def is_number_between(
     return pd.Series(ok, index=s.index) | s.isna()
 
 
+def _limit(date: str | None, days: int = 0) -> str | None:
+    """An ISO date (+ days) as text; canonical dates and timestamps compare as text on their first 10."""
+    if not date:
+        return None
+    return (dt.date.fromisoformat(str(date)[:10]) + dt.timedelta(days=int(days or 0))).isoformat()
+
+
+def is_date_between(s: pd.Series, min_date: str | None = None, max_date: str | None = None,
+                    tolerance_days: int = 0) -> pd.Series:
+    """Canonical dates / timestamps (YYYY-MM-DD..., a timestamp's Shanghai date) within
+    [min_date, max_date + tolerance_days]; nulls pass, and so do values that are not dates (a `type`
+    failure already)."""
+    day = _text(s).str.slice(0, 10)
+    day = day.mask(day.str.strip() == "")  # blank is missing: the `required` rule's business
+    ok = np.ones(len(s), dtype=bool)
+    lo, hi = _limit(min_date), _limit(max_date, tolerance_days)
+    if lo is not None:
+        ok &= ~(day < lo).fillna(False).to_numpy(dtype=bool)
+    if hi is not None:
+        ok &= ~(day > hi).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(ok, index=s.index)
+
+
+def has_birth_date_between(s: pd.Series, min_date: str | None = None, max_date: str | None = None) -> pd.Series:
+    """The birth date inside a resident id (characters 7-14) within [min_date, max_date]; values that are
+    not 17 digits + check character pass (the id18 rule reports them), as do nulls."""
+    born = id18_birth_dates(as_text_array(s))
+    ok = born == 0
+    lo = int(_limit(min_date).replace("-", "")) if min_date else 0
+    hi = int(_limit(max_date).replace("-", "")) if max_date else 99991231
+    ok |= (born >= lo) & (born <= hi)
+    return pd.Series(ok, index=s.index)
+
+
+def matches_shape(s: pd.Series, pattern: str) -> pd.Series:
+    """The whole value matches `pattern` (RE2); nulls and blanks pass (`required` reports those)."""
+    return pd.Series(_shape(s, pattern) | ~is_present(s).to_numpy(), index=s.index)
+
+
 # ---------------------------------------------------------------------------------------------
 # GX metrics: one ColumnMapMetricProvider per rule. GX calls the pandas partial with the non-null
 # values of the column (filter_column_isnull) and inverts the result into "unexpected".
@@ -179,6 +225,35 @@ class ColumnValuesNumberBetween(ColumnMapMetricProvider):
         **kwargs: Any,
     ) -> pd.Series:
         return is_number_between(column, min_value, max_value, strict_min, strict_max)
+
+
+class ColumnValuesDatesBetween(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.tianyan_dates_between"
+    condition_value_keys = ("min_date", "max_date", "tolerance_days")
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, min_date: str | None = None, max_date: str | None = None,
+                tolerance_days: int = 0, **kwargs: Any) -> pd.Series:
+        return is_date_between(column, min_date, max_date, tolerance_days)
+
+
+class ColumnValuesBirthDateBetween(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.tianyan_birth_date_between"
+    condition_value_keys = ("min_date", "max_date")
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, min_date: str | None = None, max_date: str | None = None,
+                **kwargs: Any) -> pd.Series:
+        return has_birth_date_between(column, min_date, max_date)
+
+
+class ColumnValuesMatchShape(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.tianyan_match_shape"
+    condition_value_keys = ("pattern",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, pattern: str = ".*", **kwargs: Any) -> pd.Series:
+        return matches_shape(column, pattern)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,6 +322,43 @@ class ExpectColumnValuesToBeNumberBetween(ColumnMapExpectation):
     library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
 
 
+class ExpectColumnValuesToBeDatesBetween(ColumnMapExpectation):
+    """Expect canonical dates or timestamps between min_date and max_date + tolerance_days (rules
+    `future_date`, `birth_date`). Either bound may be the suite parameter ``{"$PARAMETER": "delivery_date"}``."""
+
+    min_date: str | SuiteParameterDict | None = None
+    max_date: str | SuiteParameterDict | None = None
+    tolerance_days: int = 0
+
+    map_metric: ClassVar[str] = "column_values.tianyan_dates_between"
+    success_keys: ClassVar[tuple[str, ...]] = ("min_date", "max_date", "tolerance_days", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "min_date", "max_date")
+    library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
+
+
+class ExpectColumnValuesToHaveBirthDateBetween(ColumnMapExpectation):
+    """Expect the birth date inside resident ids between min_date and max_date (rule `birth_date`)."""
+
+    min_date: str | SuiteParameterDict | None = None
+    max_date: str | SuiteParameterDict | None = None
+
+    map_metric: ClassVar[str] = "column_values.tianyan_birth_date_between"
+    success_keys: ClassVar[tuple[str, ...]] = ("min_date", "max_date", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "min_date", "max_date")
+    library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
+
+
+class ExpectColumnValuesToMatchShape(ColumnMapExpectation):
+    """Expect the whole value to match the column's declared shape, a regular expression (rule `code_shape`)."""
+
+    pattern: str
+
+    map_metric: ClassVar[str] = "column_values.tianyan_match_shape"
+    success_keys: ClassVar[tuple[str, ...]] = ("pattern", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "pattern")
+    library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
+
+
 CUSTOM_EXPECTATIONS: tuple[type[ColumnMapExpectation], ...] = (
     ExpectColumnValuesToBePresent,
     ExpectColumnValuesToBeValidId18,
@@ -254,4 +366,7 @@ CUSTOM_EXPECTATIONS: tuple[type[ColumnMapExpectation], ...] = (
     ExpectColumnValuesToBeValidRegionCode,
     ExpectColumnValuesToBeValidPeriod,
     ExpectColumnValuesToBeNumberBetween,
+    ExpectColumnValuesToBeDatesBetween,
+    ExpectColumnValuesToHaveBirthDateBetween,
+    ExpectColumnValuesToMatchShape,
 )

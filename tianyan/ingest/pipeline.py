@@ -291,7 +291,7 @@ def load_delivery(
         reject(f"files {names}: empty snapshot (would delete the whole register)")
 
     norm, type_fails = normalise(feed, raw)
-    outcome = validate(feed, norm, batch_id=batch_id, data_docs=data_docs)
+    outcome = validate(feed, norm, batch_id=batch_id, data_docs=data_docs, delivery_date=d)
     failures = pd.concat([type_fails, outcome.failures], ignore_index=True)
     malformed = malformed_failures(raw, len(delivered_columns))
     if len(malformed):  # their empty values fail other rules too: report the one real reason only
