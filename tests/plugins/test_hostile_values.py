@@ -179,7 +179,9 @@ def test_plugin_pages_and_report_escape_hostile_values(hostile_warehouse, tmp_pa
 
     url, as_of = hostile_warehouse
     state = tmp_path / "state"
-    write_report(as_of, state / "reports", url)
+    report = write_report(as_of, state / "reports", url)
+    assert "Content-Security-Policy" in report.read_text(encoding="utf-8")
+    no_live_markup(chromium_dom(report.as_uri(), tmp_path))  # a copy opened from disk or a mail
     monkeypatch.setattr(paths, "STATE_DIR", state)
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", url)
     plugin = load_plugin()

@@ -12,8 +12,9 @@ holds the vectorised parsers for the temporal types:
   microsecond are cut: PostgreSQL stores microseconds). Stored as ``timestamptz``; the same text also
   stores the right wall time into a ``timestamp`` column (PostgreSQL ignores the offset there).
 - ``date``: ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYY.MM.DD`` (one-digit month/day allowed), ``YYYYMMDD``,
-  ``YYYY年M月D日``, or any timestamp form above that is exactly midnight in Shanghai (Oracle ``DATE``
-  exports, pandas/Spark dates written as timestamps). Canonical ``YYYY-MM-DD``.
+  ``YYYY年M月D日``, or any timestamp form above at midnight, as written (the sender's date, whatever the
+  offset) or once converted to Shanghai time (Oracle ``DATE`` exports, Java/pandas/Spark dates written
+  as timestamps). Canonical ``YYYY-MM-DD``.
 
 Asia/Shanghai has kept UTC+8 without summer time since September 1991; earlier values (summer time
 1986-1991 and the 1940s, local mean time before 1901) take their offset from the tz database, value
@@ -49,6 +50,11 @@ _TIMESTAMP_RE = (
 _DATE_RE = (
     r"^(?P<y>[0-9]{4})(?:(?P<s1>[-/.])(?P<mo>[0-9]{1,2})(?P<s2>[-/.])(?P<d>[0-9]{1,2})"
     r"|(?P<mo8>[0-9]{2})(?P<d8>[0-9]{2})|年(?P<moc>[0-9]{1,2})月(?P<dc>[0-9]{1,2})日)$"
+)
+# A timestamp form whose clock reads exactly midnight as written (any offset).
+_MIDNIGHT_RE = (
+    r"^(?P<y>[0-9]{4})[-/](?P<mo>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})(?:T| )0?0:00(?::00(?:\.0{1,9})?)?"
+    r" ?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$"
 )
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
@@ -227,14 +233,25 @@ def _parse_dates(a: pa.Array) -> pa.Array:
     out = pc.if_else(pa.array(ok), text, _NULL)
     rest = ~matched & pc.is_valid(a).to_numpy(zero_copy_only=False)
     if rest.any():
-        # A timestamp form that is exactly midnight in Shanghai names a date (Oracle DATE exports,
-        # dates written as timestamps by pandas or Spark).
+        # A timestamp form at midnight names a date (Oracle DATE exports, dates written as timestamps
+        # by Java, pandas or Spark): midnight as written (in the sender's zone: that date), or else
+        # midnight once converted to Shanghai time (a UTC instant of a Shanghai midnight).
         idx = np.flatnonzero(rest)
-        ts = parse_timestamps(a.take(pa.array(idx)))
+        sub = a.take(pa.array(idx))
+        ts = parse_timestamps(sub)
         midnight = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(ts, 10, 19), " 00:00:00"), False)
         midnight = pc.and_(midnight, pc.invert(pc.fill_null(pc.equal(pc.utf8_slice_codeunits(ts, 19, 20), "."),
                                                             False)))
         day = pc.if_else(midnight, pc.utf8_slice_codeunits(ts, 0, 10), _NULL)
+        as_written = pc.extract_regex(pc.utf8_upper(sub), _MIDNIGHT_RE)
+        written = pc.is_valid(as_written).to_numpy(zero_copy_only=False) & pc.is_valid(ts).to_numpy(
+            zero_copy_only=False)
+        if written.any():
+            wy, wm, wd = (_ints(_field(as_written, k)) for k in ("y", "mo", "d"))
+            text = pc.binary_join_element_wise(_field(as_written, "y"), pc.utf8_lpad(_field(as_written, "mo"), 2, "0"),
+                                               pc.utf8_lpad(_field(as_written, "d"), 2, "0"), "-")
+            use = written & _real_dates(wy, wm, wd)
+            day = pc.if_else(pa.array(use), text, day)
         merged = _combined(out).to_numpy(zero_copy_only=False).astype(object)
         merged[idx] = day.to_numpy(zero_copy_only=False)
         out = pa.array(merged, type=pa.string())
@@ -290,9 +307,10 @@ FORMS: dict[str, tuple[Form, ...]] = {
              (("2024/07/12", "2024-07-12"), ("2024.7.2", "2024-07-02"), ("2024-7-2", "2024-07-02"))),
         Form("`YYYYMMDD`", (("20240712", "2024-07-12"),)),
         Form("`YYYY年M月D日`", (("2024年7月12日", "2024-07-12"),)),
-        Form("a timestamp that is midnight in Shanghai",
-             (("2024-07-12 00:00:00", "2024-07-12"), ("2024-07-11T16:00:00Z", "2024-07-12"),
-              ("2024-07-12T00:00:00.000+08:00", "2024-07-12"))),
+        Form("a timestamp at midnight, as written (the sender's date) or once in Shanghai time",
+             (("2024-07-12 00:00:00", "2024-07-12"), ("2024-07-12T00:00:00.000+08:00", "2024-07-12"),
+              ("2024-07-12T00:00:00-05:00", "2024-07-12"), ("1943-02-10T00:00:00+08:00", "1943-02-10"),
+              ("2024-07-11T16:00:00Z", "2024-07-12"))),
         Form("full-width digits", (("２０２４-０７-１２", "2024-07-12"),)),
     ),
     "decimal": (
