@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tianyan import paths
-from tianyan.ingest.masking import mask
+from tianyan.ingest.masking import ID_MASK, mask
 from tianyan.registry import FeedSpec
 
 ASSETS_DIR = paths.ROOT / "include" / "data_docs"
@@ -47,6 +47,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 # HTML-significant characters in values -> look-alikes (display copy only; meta.quarantine keeps the value).
 _LOOKALIKE = str.maketrans({"<": "‹", ">": "›", "&": "＆", '"': "＂", "'": "＇", "`": "｀"})
+_ID18_LIKE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{11}[0-9Xx](?![0-9])")
 _VALUE_KEYS = ("partial_unexpected_list", "unexpected_list", "unexpected_values")
 
 _TAGS = {"a", "abbr", "b", "blockquote", "br", "button", "caption", "code", "col", "colgroup", "dd", "details",
@@ -123,7 +124,9 @@ def sanitise_page(html: str, page: Path, site: Path) -> str:
     banner = ('<div class="tianyan-banner">Refused values are masked (resident ids keep 6 characters, other '
               "personal identifiers are hidden) and shown without markup; the full rows are in "
               "<code>meta.quarantine</code>.</div>")
-    cleaned = _local_images(_clean_body(body.group(1) if body else html))
+    # Values are masked before rendering; this also masks pages rendered before that (and anything
+    # else shaped like a resident id): 6 characters kept, as in the marts.
+    cleaned = _ID18_LIKE.sub(r"\1" + ID_MASK, _local_images(_clean_body(body.group(1) if body else html)))
     return f"<!doctype html>\n{MARKER}\n<html><head>{head}</head><body>{banner}{cleaned}</body></html>\n"
 
 
