@@ -107,13 +107,14 @@ def test_code_columns_of_their_declared_shape(value):
         {(1, "code_shape", "unit_code")}
 
 
-def test_declared_shapes_of_plates_and_accounts():
+def test_declared_shape_of_plates():
     feed = FEEDS["public_security.vehicle_registrations"]
     base = {"op": "U", "plate_no": "贵A12345", "owner_kind": "PERSON", "owner_id": person("19500101"),
             "vehicle_type": "SMALL_CAR", "purchase_price": "1", "registration_date": "2020-01-01", "status": "ACTIVE",
             "status_date": None, "changed_at": "2026-11-27 09:30:00"}
-    got = failures(feed.id, [base, {**base, "plate_no": "贵AD12345"}, {**base, "plate_no": "A12345"}])
-    assert got == {(2, "code_shape", "plate_no")}
+    got = failures(feed.id, [base, {**base, "plate_no": "贵AD12345"}, {**base, "plate_no": "A12345"},
+                             {**base, "plate_no": "贵A·12345"}, {**base, "plate_no": "=1+1"}])
+    assert got == {(2, "code_shape", "plate_no"), (4, "code_shape", "plate_no")}
 
 
 def test_rules_are_configurable_per_feed(tmp_path):
