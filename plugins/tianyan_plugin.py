@@ -9,6 +9,11 @@ dependencies), and the Data Docs pages show samples of refused values, i.e. pers
 route here requires an authenticated Airflow user: the UI's session cookie (the pages open inside
 the UI) or an ``Authorization: Bearer`` token from ``POST /auth/token``, checked by the configured
 auth manager through Airflow's own ``get_user`` dependency. Anonymous requests get 401.
+
+Nothing a department delivers may run in a browser here: every value in these pages is escaped, the
+Data Docs pages are masked and sanitised when they are built (tianyan.ingest.data_docs), and every
+response carries a Content-Security-Policy that forbids inline script (Data Docs may load only their
+own same-origin script and stylesheets; the other pages no script at all).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 
 from airflow.api_fastapi.core_api.security import requires_authenticated
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,15 @@ URL_PREFIX = "/tianyan"
 STYLE = ("<style>body{font-family:system-ui,sans-serif;margin:20px;color:#222}table{border-collapse:collapse;"
          "font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}.bad{color:#b00020;"
          "font-weight:600}.muted{color:#777}</style>")
+
+
+# Pages of this plugin and the daily report: no script at all; their styles are inline <style> blocks.
+PAGE_CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+# Data Docs: their own script and stylesheets from the same origin, nothing inline.
+DATA_DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                 "font-src 'self'; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+                 "frame-ancestors 'self'")
 
 
 def _page(title: str, body: str) -> HTMLResponse:
@@ -85,6 +99,15 @@ def _health_table(rows: list) -> str:
 def create_app() -> FastAPI:
     app = FastAPI(title="Tianyan", description="Daily report, data docs, feed health, departments",
                   dependencies=[Depends(requires_authenticated())])
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        docs = request.url.path.removeprefix(request.scope.get("root_path", "")).startswith("/data_docs/")
+        response.headers["Content-Security-Policy"] = DATA_DOCS_CSP if docs else PAGE_CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape as rich_escape
 from rich.table import Table
 
 app = typer.Typer(help="天眼 tianyan: supervision pipelines over 24 departments' feeds.", no_args_is_help=True)
@@ -34,18 +35,34 @@ def _date(value: str) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from exc
 
 
+# OWASP "CSV injection": a text cell starting with one of these is a formula to a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value for a CSV export: text that a spreadsheet would run as a formula gets a leading quote
+    (OWASP's advice; the quote shows, the formula does not run). Numbers, dates and booleans stay as
+    they are (a negative amount is still a number); None is an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _emit(rows: list[dict], columns: list[str], fmt: str, title: str) -> None:
     if fmt == "csv":
         w = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in columns})
+            w.writerow({k: csv_cell(r.get(k)) for k in columns})
     elif fmt == "table":
         t = Table(title=title)
         for c in columns:
             t.add_column(c)
         for r in rows:
-            t.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in columns])
+            # escape: a delivered '[link=...]' or '[bold]' must print as text, not as rich markup
+            t.add_row(*["" if r.get(c) is None else rich_escape(str(r.get(c))) for c in columns])
         Console().print(t)
     else:
         raise typer.BadParameter("format must be csv or table")

@@ -72,19 +72,56 @@ def uscc_arrow(t: pa.Array) -> pa.Array:
     return pc.utf8_upper(pc.replace_substring_regex(t, _WS_RUN, ""))
 
 
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+# [0-9] rather than \d: \d also matches full-width and other Unicode digits in some engines.
+ID18_SHAPE = r"^[0-9]{17}[0-9X]$"
+
+
+def _real_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Proleptic Gregorian calendar check (30 February, 31 April and year 0000 are not dates)."""
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_ok = (month >= 1) & (month <= 12)
+    days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    return (year >= 1) & month_ok & (day >= 1) & (day <= days)
+
+
 def valid_id18_arrow(a: pa.Array) -> np.ndarray:
-    """valid_id18 on an Arrow string array (nulls -> False), as a bool ndarray."""
-    shape = pc.fill_null(pc.match_substring_regex(a, r"^\d{17}[\dX]$"), False).to_numpy(zero_copy_only=False)
+    """GB 11643 on an Arrow string array (nulls -> False), as a bool ndarray: 17 ASCII digits and a
+    check character (0-9, X) that matches, and a birth date (characters 7-14) that is a real date.
+
+    This is THE implementation of the rule (normalisation and the GX expectation both call it); it
+    agrees with python-stdnum's ``cn.ric`` on length, format, checksum and birth date. stdnum's
+    birth-place lookup is left out on purpose: its table lags administrative changes, so valid ids of
+    re-coded districts would be refused. Whether the birth date is plausible (not before 1900, not
+    after the delivery) is a separate rule, ``birth_date`` (tianyan.ingest.gx_expectations)."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    shape = pc.fill_null(pc.match_substring_regex(a, ID18_SHAPE), False).to_numpy(zero_copy_only=False)
     ok = np.zeros(len(a), dtype=bool)
     if shape.any():
         idx = np.flatnonzero(shape)
         c = _fixed_width(a.take(pa.array(idx)), 18)
         d = c[:, :17].astype(np.int64) - 48
+        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
         month = d[:, 10] * 10 + d[:, 11]
         day = d[:, 12] * 10 + d[:, 13]
         check = _ID_CHECK[(d @ _ID_WEIGHTS) % 11].astype("S1").view(np.uint8)
-        ok[idx] = (check == c[:, 17]) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+        ok[idx] = (check == c[:, 17]) & _real_dates(year, month, day)
     return ok
+
+
+def id18_birth_dates(a: pa.Array) -> np.ndarray:
+    """Birth dates of well-shaped ids as YYYYMMDD integers (0 where the value is not 17 digits + check
+    character); the calendar and the check digit are the id18 rule's business, not this one's."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    shape = pc.fill_null(pc.match_substring_regex(a, ID18_SHAPE), False).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(a), dtype=np.int64)
+    if shape.any():
+        idx = np.flatnonzero(shape)
+        d = _fixed_width(a.take(pa.array(idx)), 18)[:, 6:14].astype(np.int64) - 48
+        out[idx] = d @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+    return out
 
 
 def ascii_trimmed(s: pd.Series, blank_to_null: bool = True) -> tuple[pa.Array, np.ndarray] | None:
@@ -149,24 +186,25 @@ def _normalise_id18_py(s: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
-def valid_id18(s: pd.Series) -> pd.Series:
-    """True where the value is a well-formed 18-character id with a correct check digit."""
+def as_text_array(s: pd.Series) -> pa.Array:
+    """Any Series as Arrow strings (non-text values through str(); None/NaN -> null)."""
     a = text_array(s)
-    if a is not None and pc.all(pc.fill_null(pc.string_is_ascii(a), True)).as_py():
-        return pd.Series(valid_id18_arrow(a), index=s.index)
-    s = s.astype("string")
-    shape = s.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
-    ok = pd.Series(False, index=s.index)
-    if shape.any():
-        body = s[shape].str[:17]
-        month = body.str[10:12].astype(int)
-        day = body.str[12:14].astype(int)
-        ok.loc[shape] = (id18_check_chars(body) == s[shape].str[17].to_numpy()) & month.between(1, 12).to_numpy() & day.between(1, 31).to_numpy()
-    return ok
+    if a is None:
+        a = pa.array([None if v is None or v != v else str(v) for v in s.to_numpy(dtype=object)], type=pa.string())
+    return a
 
 
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+def valid_id18(s: pd.Series) -> pd.Series:
+    """True where the value is a valid GB 11643 id (see valid_id18_arrow); null -> False."""
+    return pd.Series(valid_id18_arrow(as_text_array(s)), index=s.index)
+
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
+USCC_SHAPE = rf"^[0-9]{{8}}[{USCC_ALPHABET}]{{10}}$"
 _USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
+_USCC_VALUE = np.zeros(256, dtype=np.int64)
+for _i, _ch in enumerate(USCC_ALPHABET):
+    _USCC_VALUE[ord(_ch)] = _i
 
 
 def normalise_uscc(s: pd.Series) -> pd.Series:
@@ -179,16 +217,21 @@ def _normalise_uscc_py(s: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
-def valid_uscc(s: pd.Series) -> pd.Series:
-    """GB 32100 unified social credit codes (18 chars, check character)."""
-    s = s.astype("string")
-    shape = s.str.fullmatch(f"[{_USCC_ALPHABET}]{{18}}").fillna(False).astype(bool)
-    ok = pd.Series(False, index=s.index)
+def valid_uscc_arrow(a: pa.Array) -> np.ndarray:
+    """GB 32100 unified social credit codes: 8 digits (registration authority, type, region), 10 code
+    characters, check character; the rule of python-stdnum ``cn.uscc`` (upper case only: normalisation
+    upper-cases). Nulls -> False."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    shape = pc.fill_null(pc.match_substring_regex(a, USCC_SHAPE), False).to_numpy(zero_copy_only=False)
+    ok = np.zeros(len(a), dtype=bool)
     if shape.any():
-        lookup = np.full(128, -1, dtype=np.int64)
-        for i, ch in enumerate(_USCC_ALPHABET):
-            lookup[ord(ch)] = i
-        codes = lookup[np.frombuffer("".join(s[shape].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)]
-        check = (31 - (codes[:, :17] @ _USCC_WEIGHTS) % 31) % 31
-        ok.loc[shape] = check == codes[:, 17]
+        idx = np.flatnonzero(shape)
+        v = _USCC_VALUE[_fixed_width(a.take(pa.array(idx)), 18)]
+        ok[idx] = (31 - (v[:, :17] @ _USCC_WEIGHTS) % 31) % 31 == v[:, 17]
     return ok
+
+
+def valid_uscc(s: pd.Series) -> pd.Series:
+    """True where the value is a valid GB 32100 code (see valid_uscc_arrow); null -> False."""
+    return pd.Series(valid_uscc_arrow(as_text_array(s)), index=s.index)

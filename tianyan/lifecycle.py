@@ -224,7 +224,8 @@ fresh as (
     select
         d.*,
         a.status as current_status,
-        'disposition|' || d.alert_id || '|' || cast(d.recorded_at as text) as event_key
+        -- Shanghai wall time: the key's text from before recorded_at became timestamptz (migration 0009)
+        'disposition|' || d.alert_id || '|' || cast(d.recorded_at at time zone 'Asia/Shanghai' as text) as event_key
     from dispositions as d
     inner join alerts.alert as a on d.alert_id = a.alert_id
 )
@@ -282,7 +283,7 @@ with unknown as (
         h._batch_id,
         jsonb_build_object(
             'alert_id', h.alert_id, 'outcome', h.outcome, 'amount_recovered', h.amount_recovered,
-            'note', h.note, 'recorded_by', h.recorded_by, 'recorded_at', h.recorded_at
+            'note', h.note, 'recorded_by', h.recorded_by, 'recorded_at', h.recorded_at at time zone 'Asia/Shanghai'
         ) as raw
     from discipline.alert_dispositions__history as h
     where

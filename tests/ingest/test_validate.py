@@ -46,6 +46,10 @@ def valid_value(col: ColumnSpec, i: int) -> str:
         return f"2024-{i % 12 + 1:02d}"
     if col.type == "enum":
         return col.enum_values[i % len(col.enum_values)]
+    shape = suites.code_shape(col, suites.plausibility()["code_shape"])
+    if shape is not None:  # a code column: a value of its declared shape
+        return {"plate_no": f"贵A1234{i % 10}"}.get(col.name, f"6222{i:012d}" if "account" in col.name
+                                                   else f"C{col.name[:2].upper()}{i:06d}")
     if col.min is not None or col.max is not None:
         lo = col.min if col.min is not None else col.max - 1
         return str(int(lo) + (1 if lo < (col.max if col.max is not None else lo + 2) else 0))

@@ -3,6 +3,7 @@ without using the generator's code."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import unicodedata
@@ -15,7 +16,7 @@ from stdnum.cn import ric
 
 from tianyan.registry import FeedSpec
 
-AS_OF = __import__("datetime").date(2025, 6, 30)  # a Monday: weekly snapshots arrive on the first date too
+AS_OF = dt.date(2025, 6, 30)  # a Monday: weekly snapshots arrive on the first date too
 RESIDENTS = 2000
 SEED = 11
 
@@ -44,18 +45,43 @@ def read_delivery(spec: FeedSpec, folder: Path) -> dict[str, pd.DataFrame]:
     elif d.format == "xlsx":
         f = folder / f"{spec.name}.xlsx"
         ws = openpyxl.load_workbook(f, read_only=True).worksheets[0]
-        rows = list(ws.iter_rows(values_only=True))
+        rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
         out[f.name] = pd.DataFrame(rows[1:], columns=rows[0], dtype=object)
     elif d.format == "parquet":
         f = folder / f"{spec.name}.parquet"
         df = pq.read_table(f).to_pandas()
         for c in df.columns:
-            df[c] = [None if v is None or v != v else (v.strftime("%Y-%m-%d %H:%M:%S") if hasattr(v, "hour")
+            df[c] = [None if v is None or v != v else (_wall(v).strftime("%Y-%m-%d %H:%M:%S") if hasattr(v, "hour")
                      else str(v)) for v in df[c]]
         out[f.name] = df.astype(object)
     for df in out.values():
         df.where(pd.notna(df), None, inplace=True)
+        for c in spec.columns:  # ISO 8601 with an offset or Z (the generator writes some) -> wall time
+            if c.type == "timestamp" and c.name in df.columns:
+                df[c.name] = [v if v is None else _wall(dt.datetime.fromisoformat(v)).strftime("%Y-%m-%d %H:%M:%S")
+                              for v in df[c.name]]
     return out
+
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def _wall(v: dt.datetime) -> dt.datetime:
+    """Shanghai wall time of a date-time (a zone-less one already is)."""
+    return v.astimezone(SHANGHAI).replace(tzinfo=None) if v.tzinfo is not None else v
+
+
+def _cell_text(v):
+    """A spreadsheet cell as the text it stands for: date cells as YYYY-MM-DD, whole numbers without .0."""
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d") if v.time() == dt.time() else v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(v)
+    return v
 
 
 def norm_id18(value):

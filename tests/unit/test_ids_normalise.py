@@ -42,9 +42,10 @@ def test_uscc_check_character():
     rnd = random.Random(5)
     codes = []
     for _ in range(300):
-        body = "9132" + "".join(rnd.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(13))
+        # GB 32100: 8 digits (authority, type, region), then 9 code characters before the check character
+        body = f"9132{rnd.randint(0, 9999):04d}" + "".join(rnd.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
         codes.append(body + uscc.calc_check_digit(body))
-    assert valid_uscc(pd.Series(codes)).all()
+    assert valid_uscc(pd.Series(codes)).all() and all(uscc.is_valid(c) for c in codes)
     bad = [c[:17] + ("0" if c[17] != "0" else "1") for c in codes]
     assert valid_uscc(pd.Series(bad)).tolist() == [uscc.is_valid(b) for b in bad]
 

@@ -17,6 +17,11 @@ Rules (names are the quarantine rule names of docs/conventions.md):
     bound     ExpectColumnValuesToBeNumberBetween   decimal/int strings compared as numbers
     enum      expect_column_values_to_be_in_set      (GX core)
     unique    expect_column_values_to_be_unique      (GX core: every row of a duplicated value fails)
+  plausibility (include/config/plausibility.yaml; the delivery date is the suite parameter
+  ``delivery_date``, passed by tianyan.ingest.validate):
+    future_date  ExpectColumnValuesToBeDatesBetween  event date not after the delivery date + tolerance
+    birth_date   ExpectColumnValuesToHaveBirthDateBetween (id18) / ...DatesBetween (date columns)
+    code_shape   ExpectColumnValuesToMatchShape      the whole value matches the column's shape
 
 Importing this module registers the expectations and metrics with GX (class creation does it);
 import it before loading a suite from JSON, or GX silently drops the unknown expectation types.
@@ -24,10 +29,12 @@ import it before loading a suite from JSON, or GX silently drops the unknown exp
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from great_expectations.core.suite_parameters import SuiteParameterDict
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.core.expect_column_values_to_not_be_null import (
     ExpectColumnValuesToNotBeNull,
@@ -38,26 +45,15 @@ from great_expectations.expectations.metrics.map_metric_provider import (
     column_condition_partial,
 )
 
+from tianyan.ids import USCC_ALPHABET as USCC_ALPHABET  # re-exported: part of the uscc rule
+from tianyan.ids import as_text_array, id18_birth_dates, valid_id18_arrow, valid_uscc_arrow
+
 # ---------------------------------------------------------------------------------------------
 # Vectorised checks: Series of str/None -> boolean Series (True = good). Nulls count as good
 # except in `is_present`; GX removes nulls before calling a condition anyway, and an optional
 # column's null passes every rule.
 # ---------------------------------------------------------------------------------------------
 
-_ID18_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-# Check value (sum % 11) -> check character, as ASCII codes so the comparison stays in numpy.
-_ID18_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
-_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
-_USCC_VALUE = np.full(256, 0, dtype=np.int64)
-for _i, _ch in enumerate(USCC_ALPHABET):
-    _USCC_VALUE[ord(_ch)] = _i
-
-# [0-9] rather than \d: \d also matches full-width and other Unicode digits.
-_ID18_SHAPE = r"[0-9]{17}[0-9X]"
-_USCC_SHAPE = rf"[0-9]{{8}}[{USCC_ALPHABET}]{{10}}"
 _REGION_SHAPE = r"[0-9]{12}"
 _PERIOD_SHAPE = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
 
@@ -72,12 +68,6 @@ def _shape(s: pd.Series, pattern: str) -> np.ndarray:
     return _text(s).str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
 
 
-def _ascii_matrix(values: pd.Series, width: int) -> np.ndarray:
-    """Fixed-width ASCII strings -> uint8 matrix (n, width). Callers ensure the shape first."""
-    buf = "".join(values.tolist()).encode("ascii")
-    return np.frombuffer(buf, dtype=np.uint8).reshape(-1, width)
-
-
 def is_present(s: pd.Series) -> pd.Series:
     """Required: not null and not blank."""
     filled = _text(s).str.strip().str.len().fillna(0).to_numpy() > 0
@@ -85,40 +75,14 @@ def is_present(s: pd.Series) -> pd.Series:
 
 
 def is_id18(s: pd.Series) -> pd.Series:
-    """GB 11643 resident id: 17 digits + check character (0-9, X) and a real birth date.
-
-    Matches python-stdnum's ``cn.ric`` length/format/checksum/birth-date checks; the birth-place
-    lookup is left out on purpose (its table lags administrative changes, so valid ids of
-    re-coded districts would be quarantined).
-    """
-    ok = _shape(s, _ID18_SHAPE)
-    out = np.zeros(len(s), dtype=bool)
-    if ok.any():
-        m = _ascii_matrix(s[ok], 18)
-        d = m[:, :17].astype(np.int64) - 48
-        check_ok = _ID18_CHECK[(d @ _ID18_WEIGHTS) % 11] == m[:, 17]
-        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
-        month = d[:, 10] * 10 + d[:, 11]
-        day = d[:, 12] * 10 + d[:, 13]
-        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-        month_ok = (month >= 1) & (month <= 12)
-        days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
-        date_ok = (year >= 1) & month_ok & (day >= 1) & (day <= days)
-        out[ok] = check_ok & date_ok
-    return pd.Series(out, index=s.index) | s.isna()
+    """GB 11643 resident id: the one implementation, ``tianyan.ids.valid_id18`` (17 digits, check
+    character, real birth date); nulls pass."""
+    return pd.Series(valid_id18_arrow(as_text_array(s)), index=s.index) | s.isna()
 
 
 def is_uscc(s: pd.Series) -> pd.Series:
-    """GB 32100 unified social credit code: 8 digits, 10 code characters, check character.
-
-    Same rule as python-stdnum ``cn.uscc.is_valid`` (upper case only: normalisation upper-cases).
-    """
-    ok = _shape(s, _USCC_SHAPE)
-    out = np.zeros(len(s), dtype=bool)
-    if ok.any():
-        v = _USCC_VALUE[_ascii_matrix(s[ok], 18)]
-        out[ok] = (31 - (v[:, :17] @ _USCC_WEIGHTS) % 31) % 31 == v[:, 17]
-    return pd.Series(out, index=s.index) | s.isna()
+    """GB 32100 unified social credit code: ``tianyan.ids.valid_uscc`` (stdnum's rule); nulls pass."""
+    return pd.Series(valid_uscc_arrow(as_text_array(s)), index=s.index) | s.isna()
 
 
 def is_region(s: pd.Series) -> pd.Series:
@@ -157,6 +121,45 @@ def is_number_between(
         if max_value is not None:
             ok &= (v < max_value) if strict_max else (v <= max_value)
     return pd.Series(ok, index=s.index) | s.isna()
+
+
+def _limit(date: str | None, days: int = 0) -> str | None:
+    """An ISO date (+ days) as text; canonical dates and timestamps compare as text on their first 10."""
+    if not date:
+        return None
+    return (dt.date.fromisoformat(str(date)[:10]) + dt.timedelta(days=int(days or 0))).isoformat()
+
+
+def is_date_between(s: pd.Series, min_date: str | None = None, max_date: str | None = None,
+                    tolerance_days: int = 0) -> pd.Series:
+    """Canonical dates / timestamps (YYYY-MM-DD..., a timestamp's Shanghai date) within
+    [min_date, max_date + tolerance_days]; nulls pass, and so do values that are not dates (a `type`
+    failure already)."""
+    day = _text(s).str.slice(0, 10)
+    day = day.mask(day.str.strip() == "")  # blank is missing: the `required` rule's business
+    ok = np.ones(len(s), dtype=bool)
+    lo, hi = _limit(min_date), _limit(max_date, tolerance_days)
+    if lo is not None:
+        ok &= ~(day < lo).fillna(False).to_numpy(dtype=bool)
+    if hi is not None:
+        ok &= ~(day > hi).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(ok, index=s.index)
+
+
+def has_birth_date_between(s: pd.Series, min_date: str | None = None, max_date: str | None = None) -> pd.Series:
+    """The birth date inside a resident id (characters 7-14) within [min_date, max_date]; values that are
+    not 17 digits + check character pass (the id18 rule reports them), as do nulls."""
+    born = id18_birth_dates(as_text_array(s))
+    ok = born == 0
+    lo = int(_limit(min_date).replace("-", "")) if min_date else 0
+    hi = int(_limit(max_date).replace("-", "")) if max_date else 99991231
+    ok |= (born >= lo) & (born <= hi)
+    return pd.Series(ok, index=s.index)
+
+
+def matches_shape(s: pd.Series, pattern: str) -> pd.Series:
+    """The whole value matches `pattern` (RE2); nulls and blanks pass (`required` reports those)."""
+    return pd.Series(_shape(s, pattern) | ~is_present(s).to_numpy(), index=s.index)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,6 +225,35 @@ class ColumnValuesNumberBetween(ColumnMapMetricProvider):
         **kwargs: Any,
     ) -> pd.Series:
         return is_number_between(column, min_value, max_value, strict_min, strict_max)
+
+
+class ColumnValuesDatesBetween(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.tianyan_dates_between"
+    condition_value_keys = ("min_date", "max_date", "tolerance_days")
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, min_date: str | None = None, max_date: str | None = None,
+                tolerance_days: int = 0, **kwargs: Any) -> pd.Series:
+        return is_date_between(column, min_date, max_date, tolerance_days)
+
+
+class ColumnValuesBirthDateBetween(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.tianyan_birth_date_between"
+    condition_value_keys = ("min_date", "max_date")
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, min_date: str | None = None, max_date: str | None = None,
+                **kwargs: Any) -> pd.Series:
+        return has_birth_date_between(column, min_date, max_date)
+
+
+class ColumnValuesMatchShape(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.tianyan_match_shape"
+    condition_value_keys = ("pattern",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, pattern: str = ".*", **kwargs: Any) -> pd.Series:
+        return matches_shape(column, pattern)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,6 +322,43 @@ class ExpectColumnValuesToBeNumberBetween(ColumnMapExpectation):
     library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
 
 
+class ExpectColumnValuesToBeDatesBetween(ColumnMapExpectation):
+    """Expect canonical dates or timestamps between min_date and max_date + tolerance_days (rules
+    `future_date`, `birth_date`). Either bound may be the suite parameter ``{"$PARAMETER": "delivery_date"}``."""
+
+    min_date: str | SuiteParameterDict | None = None
+    max_date: str | SuiteParameterDict | None = None
+    tolerance_days: int = 0
+
+    map_metric: ClassVar[str] = "column_values.tianyan_dates_between"
+    success_keys: ClassVar[tuple[str, ...]] = ("min_date", "max_date", "tolerance_days", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "min_date", "max_date")
+    library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
+
+
+class ExpectColumnValuesToHaveBirthDateBetween(ColumnMapExpectation):
+    """Expect the birth date inside resident ids between min_date and max_date (rule `birth_date`)."""
+
+    min_date: str | SuiteParameterDict | None = None
+    max_date: str | SuiteParameterDict | None = None
+
+    map_metric: ClassVar[str] = "column_values.tianyan_birth_date_between"
+    success_keys: ClassVar[tuple[str, ...]] = ("min_date", "max_date", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "min_date", "max_date")
+    library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
+
+
+class ExpectColumnValuesToMatchShape(ColumnMapExpectation):
+    """Expect the whole value to match the column's declared shape, a regular expression (rule `code_shape`)."""
+
+    pattern: str
+
+    map_metric: ClassVar[str] = "column_values.tianyan_match_shape"
+    success_keys: ClassVar[tuple[str, ...]] = ("pattern", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "pattern")
+    library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
+
+
 CUSTOM_EXPECTATIONS: tuple[type[ColumnMapExpectation], ...] = (
     ExpectColumnValuesToBePresent,
     ExpectColumnValuesToBeValidId18,
@@ -297,4 +366,7 @@ CUSTOM_EXPECTATIONS: tuple[type[ColumnMapExpectation], ...] = (
     ExpectColumnValuesToBeValidRegionCode,
     ExpectColumnValuesToBeValidPeriod,
     ExpectColumnValuesToBeNumberBetween,
+    ExpectColumnValuesToBeDatesBetween,
+    ExpectColumnValuesToHaveBirthDateBetween,
+    ExpectColumnValuesToMatchShape,
 )

@@ -2,12 +2,15 @@
 
 - id18: full-width folded, spaces removed, x upper-cased, 15-digit legacy numbers upgraded;
 - uscc / region / codes: full-width folded, trimmed, upper-cased where the rule says so;
-- dates 'YYYY-MM-DD' (also accepted: YYYY/MM/DD, YYYYMMDD, YYYY.MM.DD), timestamps
-  'YYYY-MM-DD HH:MM:SS', periods 'YYYY-MM' (also YYYYMM, YYYY/MM);
-- decimals kept exact as text (never through float), ints as text, bools 'true'/'false'.
+- dates 'YYYY-MM-DD', timestamps 'YYYY-MM-DD HH:MM:SS[.ffffff]+08:00' (Shanghai wall time and
+  offset), bools 'true'/'false': the forms each accepts are ``tianyan.ingest.forms`` (the contract,
+  docs/contract.md); periods 'YYYY-MM' (also YYYYMM, YYYY/MM);
+- decimals kept exact as text (never through float), ints as text; thousands separators only in
+  groups of three (a decimal comma such as '12,34' is refused, never read as 1234).
 A value that cannot be parsed into its declared type, or that PostgreSQL could not store (an int
 beyond bigint, a NUL character), becomes None and is reported as a `type`
-failure with the raw value kept by the caller, so nothing is lost silently.
+failure with the raw value kept by the caller, so nothing is lost silently; the failure message
+shows the value masked where it is a personal identifier (``tianyan.ingest.masking``).
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from tianyan.ids import (
 from tianyan.ids import (
     text_array as ids_text_array,
 )
+from tianyan.ingest.forms import parse_bools, parse_dates, parse_timestamps
+from tianyan.ingest.masking import shown
 from tianyan.registry import ColumnSpec, FeedSpec
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
-TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-TRUE = {"TRUE", "T", "1", "Y", "YES", "是"}
-FALSE = {"FALSE", "F", "0", "N", "NO", "否"}
+# Digits with thousands separators in groups of three, or plain digits (after the sign).
+_DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
+DECIMAL_RE = rf"^[+-]?(?:{_DIGITS}(?:\.[0-9]*)?|\.[0-9]+)$"
+INT_RE = rf"^[+-]?{_DIGITS}(?:\.0*)?$"
 CODE_SUFFIXES = ("_id", "_code", "_no", "_uscc", "account", "uscc", "plate_no")
 
 
@@ -44,19 +49,9 @@ def _blank_to_none(s: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
-def _parse_dates(s: pd.Series, formats: tuple[str, ...], out_format: str) -> pd.Series:
-    # Each format's hits are formatted to text at once: pandas picks the datetime resolution per
-    # call, and dates outside the nanosecond range (e.g. year 2262) cannot share one datetime64[ns].
-    out = pd.Series(pd.NA, index=s.index, dtype="string")
-    todo = s.notna()
-    for fmt in formats:
-        if not todo.any():
-            break
-        got = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-        hit = got.notna()
-        out.loc[got.index[hit]] = got[hit].dt.strftime(out_format).astype("string")
-        todo.loc[got.index[hit]] = False
-    return out
+def _arrow_then_pandas(fn, s: pd.Series) -> pd.Series:
+    out = fn(pa.array(s.astype(object).where(s.notna(), None).to_numpy(), type=pa.string()))
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index, dtype="string")
 
 
 def _column(col: ColumnSpec, raw: pd.Series, kind: pd.Series | None) -> pd.Series:
@@ -69,23 +64,21 @@ def _column(col: ColumnSpec, raw: pd.Series, kind: pd.Series | None) -> pd.Serie
     if col.type == "enum":
         return fold(s).str.upper()
     if col.type == "date":
-        return _parse_dates(fold(s), DATE_FORMATS, "%Y-%m-%d")
+        return _arrow_then_pandas(parse_dates, fold(s))
     if col.type == "timestamp":
-        return _parse_dates(fold(s), TIMESTAMP_FORMATS, "%Y-%m-%d %H:%M:%S")
+        return _arrow_then_pandas(parse_timestamps, fold(s))
     if col.type == "decimal":
-        t = fold(s).str.replace(",", "", regex=False)
-        ok = t.str.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)").fillna(False).astype(bool)
+        t = fold(s)
+        ok = t.str.fullmatch(DECIMAL_RE[1:-1]).fillna(False).astype(bool)
+        t = t.str.replace(",", "", regex=False)
         t = t.str.lstrip("+").str.replace(r"^(-?)\.", r"\g<1>0.", regex=True).str.rstrip(".")
         return t.where(ok)
     if col.type == "int":
         t = fold(s)
-        ok = t.str.fullmatch(r"[+-]?\d+(\.0*)?").fillna(False).astype(bool)
-        return t.str.replace(r"\.0*$", "", regex=True).str.lstrip("+").where(ok)
+        ok = t.str.fullmatch(INT_RE[1:-1]).fillna(False).astype(bool)
+        return t.str.replace(",", "", regex=False).str.replace(r"\.0*$", "", regex=True).str.lstrip("+").where(ok)
     if col.type == "bool":
-        u = fold(s).str.upper()
-        return u.map(lambda v: "true" if v in TRUE else ("false" if v in FALSE else None), na_action="ignore").astype(
-            "string"
-        )
+        return _arrow_then_pandas(parse_bools, fold(s))
     if col.period:
         t = fold(s).str.replace("/", "-", regex=False)
         return t.mask(t.str.fullmatch(r"\d{6}").fillna(False).astype(bool), t.str[:4] + "-" + t.str[4:])
@@ -104,24 +97,6 @@ def _column(col: ColumnSpec, raw: pd.Series, kind: pd.Series | None) -> pd.Serie
 
 
 _NULL = pa.scalar(None, pa.string())
-_TRUE_ASCII = pa.array(sorted(v for v in TRUE if v.isascii()))
-_FALSE_ASCII = pa.array(sorted(v for v in FALSE if v.isascii()))
-# pandas parses datetime64[ns]: years outside this range go the exact (slow) way.
-_SAFE_YEARS = (1678, 2261)
-
-
-def _canonical_dates(t: pa.Array, shape: str, fmt: str) -> tuple[pa.Array, np.ndarray]:
-    """Values already in canonical form and valid (round trip through Arrow's parser) pass as they are;
-    the mask says which non-null values need the multi-format parser."""
-    hit = pc.fill_null(pc.match_substring_regex(t, shape), False)
-    cand = pc.if_else(hit, t, _NULL)
-    year = pc.cast(pc.utf8_slice_codeunits(cand, 0, 4), pa.int32())
-    parsed = pc.strptime(cand, format=fmt, unit="s", error_is_null=True)
-    ok = pc.and_kleene(pc.equal(pc.strftime(parsed, format=fmt), cand),
-                       pc.and_kleene(pc.greater_equal(year, _SAFE_YEARS[0]), pc.less_equal(year, _SAFE_YEARS[1])))
-    ok = pc.fill_null(ok, False)
-    slow = pc.and_(pc.is_valid(t), pc.invert(ok)).to_numpy(zero_copy_only=False)
-    return pc.if_else(ok, t, _NULL), slow
 
 
 def _column_fast(col: ColumnSpec, t: pa.Array, kind: pa.Array | None) -> tuple[pa.Array, np.ndarray | None]:
@@ -133,24 +108,21 @@ def _column_fast(col: ColumnSpec, t: pa.Array, kind: pa.Array | None) -> tuple[p
     if col.type == "enum":
         return pc.utf8_upper(t), None
     if col.type == "date":
-        return _canonical_dates(t, r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d")
+        return parse_dates(t), None
     if col.type == "timestamp":
-        return _canonical_dates(t, r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%M:%S")
+        return parse_timestamps(t), None
     if col.type == "decimal":
-        x = pc.replace_substring(t, ",", "")
-        ok = pc.fill_null(pc.match_substring_regex(x, r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), False)
-        x = pc.utf8_ltrim(x, "+")
+        ok = pc.fill_null(pc.match_substring_regex(t, DECIMAL_RE), False)
+        x = pc.utf8_ltrim(pc.replace_substring(t, ",", ""), "+")
         x = pc.replace_substring_regex(x, r"^-\.", "-0.")
         x = pc.replace_substring_regex(x, r"^\.", "0.")
         return pc.if_else(ok, pc.utf8_rtrim(x, "."), _NULL), None
     if col.type == "int":
-        ok = pc.fill_null(pc.match_substring_regex(t, r"^[+-]?\d+(\.0*)?$"), False)
-        x = pc.utf8_ltrim(pc.replace_substring_regex(t, r"\.0*$", ""), "+")
+        ok = pc.fill_null(pc.match_substring_regex(t, INT_RE), False)
+        x = pc.utf8_ltrim(pc.replace_substring_regex(pc.replace_substring(t, ",", ""), r"\.0*$", ""), "+")
         return pc.if_else(ok, x, _NULL), None
     if col.type == "bool":
-        u = pc.utf8_upper(t)
-        return pc.if_else(pc.is_in(u, value_set=_TRUE_ASCII), pa.scalar("true"),
-                          pc.if_else(pc.is_in(u, value_set=_FALSE_ASCII), pa.scalar("false"), _NULL)), None
+        return parse_bools(t), None
     if col.period:
         x = pc.replace_substring(t, "/", "-")
         six = pc.fill_null(pc.match_substring_regex(x, r"^\d{6}$"), False)
@@ -258,7 +230,7 @@ def normalise(feed: FeedSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
                     "row": idx,
                     "rule": "type",
                     "column": col.name,
-                    "message": f"{col.name}: {raw_col[idx]!r} is not a valid {col.type}",
+                    "message": f"{col.name}: {shown(col, raw_col[idx])} is not a valid {col.type}",
                 }
             )
         out[col.name] = norm

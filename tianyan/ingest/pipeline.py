@@ -508,7 +508,7 @@ def _empty_delivery(feed: FeedSpec) -> pd.DataFrame:
     return frame
 
 
-def _check_rows(feed: FeedSpec, raw: pd.DataFrame, width: int, batch_id: str, data_docs: bool):
+def _check_rows(feed: FeedSpec, raw: pd.DataFrame, width: int, batch_id: str, data_docs: bool, d: dt.date):
     """Normalise, collapse exact duplicates, validate: (norm, failures, bad rows, collapsed labels, good frame)."""
     from tianyan.ingest.validate import validate
 
@@ -518,7 +518,7 @@ def _check_rows(feed: FeedSpec, raw: pd.DataFrame, width: int, batch_id: str, da
     kept = norm.drop(index=collapsed) if len(collapsed) else norm
     frames = [type_fails]
     if len(kept):
-        outcome = validate(feed, kept, batch_id=batch_id, data_docs=data_docs)
+        outcome = validate(feed, kept, batch_id=batch_id, data_docs=data_docs, delivery_date=d)
         row_fails = outcome.failures
         if len(row_fails):  # validate reports positions in the frame it was given
             row_fails = row_fails.assign(row=kept.index[row_fails["row"].to_numpy(dtype="int64")])
@@ -637,7 +637,7 @@ def _load(feed: FeedSpec, landed: dict, d: dt.date, work: Path, *, url: str | No
 
     try:
         _, failures, bad_rows, collapsed_idx, good = _check_rows(feed, raw, len(delivered_columns), batch_id,
-                                                                 data_docs)
+                                                                 data_docs, d)
     except Exception as exc:  # noqa: BLE001 - a crash on these bytes repeats on every try
         give_up("FAILED", _reason_from(exc, f"files {names}: validation broke", feed), exc)
     result.quarantined = len(bad_rows)

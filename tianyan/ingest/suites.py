@@ -3,7 +3,10 @@
 The JSON files are the reviewable copy of the row rules (committed, diffable): stable order (the
 spec's column order, then a fixed rule order), sorted keys, two-space indent, no GX-generated ids.
 Every expectation carries ``meta.rule`` (the quarantine rule name its failures are reported under)
-and ``meta.source``: ``registry`` for generated ones, ``manual`` for hand-written additions. When the
+and ``meta.source``: ``registry`` for generated ones, ``manual`` for hand-written additions. Generated
+ones come from the column's notation in the registry and from the plausibility rules of
+include/config/plausibility.yaml (future_date, birth_date, code_shape), whose delivery date is the
+suite parameter ``delivery_date`` (``{"$PARAMETER": "delivery_date"}`` in the JSON). When the
 suites are regenerated, manual expectations are kept (after the generated ones, in their order),
 so a reviewer can tighten a feed without editing the spec.
 
@@ -19,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from tianyan import paths
 from tianyan.registry import ColumnSpec, FeedSpec, load_feeds
 
@@ -26,12 +31,15 @@ if TYPE_CHECKING:  # GX costs seconds to import: only load_suite needs it.
     from great_expectations import ExpectationSuite
 
 # Quarantine rule names a suite may report (docs/conventions.md), in the order generated per column.
-RULES: tuple[str, ...] = ("required", "enum", "id18", "uscc", "region", "period", "bound", "unique")
+RULES: tuple[str, ...] = ("required", "enum", "id18", "uscc", "region", "period", "bound", "unique",
+                          "future_date", "birth_date", "code_shape")
 # Hand-written expectations may also report `type` (a format the spec's notation cannot express).
 ALLOWED_RULES: tuple[str, ...] = (*RULES, "type")
 SOURCE_REGISTRY = "registry"
 SOURCE_MANUAL = "manual"
 SPEC_REF = "include/spec/feeds.yaml"
+PLAUSIBILITY_REF = "include/config/plausibility.yaml"
+DELIVERY_DATE = {"$PARAMETER": "delivery_date"}
 
 
 class SuiteError(ValueError):
@@ -51,8 +59,57 @@ def _expectation(type_: str, column: ColumnSpec, rule: str, **kwargs: Any) -> di
     }
 
 
-def column_expectations(column: ColumnSpec) -> list[dict[str, Any]]:
-    """The expectations a column's notation implies, in RULES order. `ref:` is reported elsewhere."""
+def plausibility(path: Path | None = None) -> dict[str, Any]:
+    """include/config/plausibility.yaml as a dict (the defaults; see rules_for for one feed)."""
+    path = path or paths.CONFIG_DIR / "plausibility.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def rules_for(feed_id: str, config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The plausibility settings of one feed: defaults, with the feed's overrides replacing keys."""
+    own = (config.get("feeds") or {}).get(feed_id) or {}
+    return {rule: {**(config.get(rule) or {}), **(own.get(rule) or {})}
+            for rule in ("future_date", "birth_date", "code_shape")}
+
+
+def code_shape(column: ColumnSpec, rules: dict[str, Any]) -> str | None:
+    """The shape a code column must have, or None when the column is not a code (or has its own rule)."""
+    if column.id18 or column.uscc or column.region or column.type != "string":
+        return None
+    shapes = rules.get("columns") or {}
+    if column.name in shapes:
+        return str(shapes[column.name])
+    if column.ref or column.name.endswith(tuple(rules.get("suffixes") or ())):
+        return rules.get("default")
+    return None
+
+
+def plausibility_expectations(column: ColumnSpec, rules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    future, birth, shape = rules["future_date"], rules["birth_date"], rules["code_shape"]
+    # a birth-date column gets the birth_date rule, whose range ends at the delivery date too
+    birth_column = bool(birth) and column.type == "date" and column.name in (birth.get("columns") or ())
+    if column.type in ("date", "timestamp") and future and not birth_column \
+            and column.name not in (future.get("scheduled") or ()):
+        out.append(_expectation("expect_column_values_to_be_dates_between", column, "future_date",
+                                max_date=DELIVERY_DATE, tolerance_days=int(future.get("tolerance_days", 0))))
+    if birth and column.id18:
+        out.append(_expectation("expect_column_values_to_have_birth_date_between", column, "birth_date",
+                                min_date=str(birth["min_date"]), max_date=DELIVERY_DATE))
+    if birth_column:
+        out.append(_expectation("expect_column_values_to_be_dates_between", column, "birth_date",
+                                min_date=str(birth["min_date"]), max_date=DELIVERY_DATE))
+    pattern = code_shape(column, shape) if shape else None
+    if pattern:
+        out.append(_expectation("expect_column_values_to_match_shape", column, "code_shape", pattern=pattern))
+    for e in out:
+        e["meta"]["config"] = PLAUSIBILITY_REF
+    return out
+
+
+def column_expectations(column: ColumnSpec, rules: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The expectations a column's notation implies, in RULES order, then its plausibility rules
+    (`rules`: rules_for the feed). `ref:` is reported elsewhere."""
     out: list[dict[str, Any]] = []
     if column.required:
         out.append(_expectation("expect_column_values_to_be_present", column, "required"))
@@ -80,6 +137,8 @@ def column_expectations(column: ColumnSpec) -> list[dict[str, Any]]:
         out.append(_expectation("expect_column_values_to_be_number_between", column, "bound", **bounds))
     if column.unique:
         out.append(_expectation("expect_column_values_to_be_unique", column, "unique"))
+    if rules is not None:
+        out += plausibility_expectations(column, rules)
     return out
 
 
@@ -105,9 +164,11 @@ def manual_expectations(existing: dict[str, Any] | None) -> list[dict[str, Any]]
     ]
 
 
-def build_suite_dict(feed: FeedSpec, existing: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_suite_dict(feed: FeedSpec, existing: dict[str, Any] | None = None,
+                     config: dict[str, Any] | None = None) -> dict[str, Any]:
     """The suite for `feed` as a JSON-ready dict; manual expectations of `existing` are kept."""
-    expectations = [e for col in feed.columns for e in column_expectations(col)]
+    rules = rules_for(feed.id, plausibility() if config is None else config)
+    expectations = [e for col in feed.columns for e in column_expectations(col, rules)]
     expectations += manual_expectations(existing)
     return {
         "name": feed.id,
@@ -116,6 +177,8 @@ def build_suite_dict(feed: FeedSpec, existing: dict[str, Any] | None = None) -> 
             "feed": feed.id,
             "title": feed.title,
             "generated_from": SPEC_REF,
+            "plausibility": PLAUSIBILITY_REF,
+            "parameters": {"delivery_date": "the delivery's date, passed by tianyan.ingest.validate"},
             "regenerate": "python -m tianyan.ingest.suites",
             "manual_expectations": 'add {"meta": {"source": "manual", "rule": <rule>}}; kept on regeneration',
         },

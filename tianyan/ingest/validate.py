@@ -2,10 +2,13 @@
 
 Contract (the pipeline calls, in order):
     batch_checks(feed, raw_columns) -> list[str]     non-empty = reject the whole delivery
-    validate(feed, df, batch_id=...) -> ValidationOutcome
+    validate(feed, df, batch_id=..., delivery_date=...) -> ValidationOutcome
 ``df`` holds exactly the feed's spec columns in spec order, values canonical strings or None
 (``tianyan.ingest.normalise``), index = row position 0..n-1. ``failures`` has one row per
-(row, rule, column) failure; a row can fail several rules. ``ref:`` rules are not checked here.
+(row, rule, column) failure; a row can fail several rules. ``ref:`` rules are not checked here. The
+delivery date is the suites' parameter ``delivery_date`` (plausibility rules); failure messages and
+Data Docs show values masked where they identify a person (tianyan.ingest.masking), and the Data
+Docs pages are sanitised after GX renders them (tianyan.ingest.data_docs).
 
 Cost (see bench/bench_validate.py): GX import ~6 s and context/suite set-up are paid once per process
 (cached here); each run is one pass of the suite over the frame. The suite is run through GX's
@@ -17,6 +20,7 @@ worker. Data Docs get a slimmed copy of the result (first failures only) for the
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import logging
@@ -33,6 +37,8 @@ import pandas as pd
 
 from tianyan import paths
 from tianyan.ingest import suites
+from tianyan.ingest.forms import SHANGHAI
+from tianyan.ingest.masking import shown
 from tianyan.registry import FeedSpec
 
 if TYPE_CHECKING:
@@ -231,9 +237,16 @@ def _bound_text(kwargs: dict[str, Any]) -> str:
     return "(no bounds)"
 
 
-def _reason(rule: str, kwargs: dict[str, Any], meta: dict[str, Any]) -> str:
+def _reason(rule: str, kwargs: dict[str, Any], meta: dict[str, Any], delivery_date: dt.date) -> str:
     if meta.get("message"):  # manual expectations may say it in their own words
         return str(meta["message"])
+    if rule == "future_date":
+        days = int(kwargs.get("tolerance_days") or 0)
+        return f"later than the delivery date {delivery_date} + {days} day(s): an event cannot lie ahead"
+    if rule == "birth_date":
+        return f"birth date before {kwargs.get('min_date')} or after the delivery date {delivery_date}"
+    if rule == "code_shape":
+        return f"not the shape of this code (must match {kwargs.get('pattern')})"
     if rule == "enum":
         return f"not one of {'|'.join(map(str, kwargs.get('value_set') or []))}"
     if rule == "bound":
@@ -251,11 +264,13 @@ _REASONS = {
 }
 
 
-def _failure_frame(df: pd.DataFrame, rule: str, column: str, rows: np.ndarray, reason: str) -> pd.DataFrame:
-    # repr of the value (None for nulls) keeps stray spaces and types visible in the message; it
-    # runs over failing rows only.
+def _failure_frame(feed: FeedSpec, df: pd.DataFrame, rule: str, column: str, rows: np.ndarray,
+                   reason: str) -> pd.DataFrame:
+    # repr of the (masked) value, None for nulls, keeps stray spaces and types visible in the message;
+    # it runs over failing rows only.
     values = df[column].to_numpy(dtype=object)[rows] if column in df.columns else np.full(len(rows), None)
-    messages = [f"{column}={v!r}: {reason}" for v in values]
+    spec = feed.column(column) if column in feed.column_names else None
+    messages = [f"{column}={shown(spec, v) if spec is not None else repr(v)}: {reason}" for v in values]
     return pd.DataFrame({"row": rows.astype(np.int64), "rule": rule, "column": column, "message": messages})
 
 
@@ -289,14 +304,18 @@ def _slim(result: ExpectationSuiteValidationResult, batch_id: str) -> Expectatio
 
 
 def _build_docs(
-    rt: _Runtime, result: ExpectationSuiteValidationResult, prepared: _Prepared, batch_id: str
+    rt: _Runtime, result: ExpectationSuiteValidationResult, prepared: _Prepared, batch_id: str, feed: FeedSpec,
+    summary: dict[str, Any],
 ) -> Path:
-    """Store a slimmed copy of the result and render its page plus the site index; returns index.html."""
+    """Store a slimmed, masked copy of the result, render its page plus the site index and sanitise
+    them (tianyan.ingest.data_docs); returns index.html."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
+
+    from tianyan.ingest import data_docs
 
     key = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=prepared.suite.name),
@@ -304,7 +323,7 @@ def _build_docs(
         batch_identifier=batch_id,
     )
     store = rt.context.validation_results_store
-    store.set(key, _slim(result, batch_id))
+    store.set(key, _slim(data_docs.display_result(result, feed), batch_id))
     # Retention: the index builder reads every stored result, so keep the latest runs per feed; older
     # pages stay on disk but leave the index.
     mine = sorted(
@@ -315,7 +334,9 @@ def _build_docs(
         store.remove_key(old)
     # Only this run's page is rendered; the index is rebuilt from every stored (slim) result.
     rt.context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=[key])
-    return rt.docs_dir / "index.html"
+    data_docs.record_run(rt.docs_dir, feed.id, batch_id, summary)
+    data_docs.sanitise_site(rt.docs_dir)
+    return data_docs.write_index(rt.docs_dir, DOCS_KEEP_RUNS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,8 +344,13 @@ def _build_docs(
 # ---------------------------------------------------------------------------------------------
 
 
-def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool = True) -> ValidationOutcome:
-    """Run the feed's GX suite on a normalised delivery and map every failure back to its row."""
+def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool = True,
+             delivery_date: dt.date | None = None) -> ValidationOutcome:
+    """Run the feed's GX suite on a normalised delivery and map every failure back to its row.
+
+    `delivery_date` bounds the plausibility rules (future_date, birth_date); without it, today's date
+    in Asia/Shanghai."""
+    delivery_date = delivery_date or dt.datetime.now(SHANGHAI).date()
     if list(df.columns) != feed.column_names:
         problems = batch_checks(feed, df.columns) or [f"{feed.id}: columns not in spec order"]
         raise ValueError("validate() needs exactly the spec's columns: " + "; ".join(problems))
@@ -343,7 +369,8 @@ def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool
             batch_parameters={"dataframe": df},
             result_format=RESULT_FORMAT,
         )
-        result = validator.validate_expectation_suite(prepared.suite)
+        result = validator.validate_expectation_suite(
+            prepared.suite, expectation_parameters={"delivery_date": delivery_date.isoformat()})
         gx_seconds = time.perf_counter() - started
 
         frames: list[pd.DataFrame] = []
@@ -362,7 +389,8 @@ def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool
             index = (er.result or {}).get("unexpected_index_list") or []
             if index:
                 rows = np.asarray(index, dtype=np.int64)
-                frames.append(_failure_frame(df, rule, column, rows, _reason(rule, dict(cfg.kwargs), meta)))
+                frames.append(_failure_frame(feed, df, rule, column, rows,
+                                             _reason(rule, dict(cfg.kwargs), meta, delivery_date)))
         if errors:
             # An expectation that crashed checked nothing: never let it pass as "no failures".
             raise RuntimeError(f"{feed.id} batch {batch_id}: GX could not evaluate: " + "; ".join(errors))
@@ -372,7 +400,11 @@ def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool
         if data_docs:
             t = time.perf_counter()
             try:
-                docs_path = _build_docs(rt, result, prepared, batch_id)
+                fails = pd.concat(frames, ignore_index=True) if frames else _empty_failures()
+                summary = {"success": bool(result.success), "rows": len(df), "failed_rows": int(fails["row"].nunique()),
+                           "failures_by_rule": {str(k): int(v) for k, v in fails["rule"].value_counts().items()},
+                           "delivery_date": delivery_date.isoformat()}
+                docs_path = _build_docs(rt, result, prepared, batch_id, feed, summary)
             except Exception:  # docs are for people; a rendering bug must not fail the load
                 log.exception("%s batch %s: data docs not built", feed.id, batch_id)
             docs_seconds = time.perf_counter() - t

@@ -19,15 +19,21 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from tianyan import paths
 
 ColumnType = Literal["string", "int", "decimal", "date", "timestamp", "bool", "enum"]
+# Warehouse storage of each contract type. A timestamp is an instant: timestamptz, written as Shanghai
+# wall time with its offset by normalisation (migration 0009 converted the columns 0002 created as
+# timestamp; sessions use the database's time zone, Asia/Shanghai).
 PG_TYPES: dict[str, str] = {
     "string": "text",
     "enum": "text",
     "int": "bigint",
     "decimal": "numeric",
     "date": "date",
-    "timestamp": "timestamp",
+    "timestamp": "timestamptz",
     "bool": "boolean",
 }
+# The same types in a department's own database (the simulated front-end tables of database feeds):
+# local date-times without a zone, as most departmental systems keep them.
+SOURCE_PG_TYPES: dict[str, str] = {**PG_TYPES, "timestamp": "timestamp"}
 # Columns whose meaning depends on a sibling "kind" column (PERSON ids are normalised as id18).
 POLYMORPHIC_IDS: dict[str, str] = {
     "owner_id": "owner_kind",
@@ -61,7 +67,13 @@ class ColumnSpec(BaseModel):
 
     @property
     def pg_type(self) -> str:
+        """Type of the column in the warehouse."""
         return PG_TYPES[self.type]
+
+    @property
+    def source_pg_type(self) -> str:
+        """Type of the column in a department's front-end database (see SOURCE_PG_TYPES)."""
+        return SOURCE_PG_TYPES[self.type]
 
     @property
     def kind_column(self) -> str | None:

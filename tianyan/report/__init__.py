@@ -21,6 +21,9 @@ from tianyan.warehouse.conn import engine as get_engine
 log = logging.getLogger(__name__)
 
 REPORT_DIR = paths.STATE_DIR / "reports"
+# The page runs no script and loads nothing: say so to the browser too, so a copy opened from disk or
+# a mail cannot run any even if a value slipped through unescaped.
+CSP = "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 TREND_DAYS = 60
 
 Q_BY_DOMAIN = """
@@ -110,7 +113,8 @@ def render(as_of: dt.date, url: str | None = None) -> str:
                    '<span class="bad">needs tuning</span>' if m.needs_tuning else ""] for m in models]
 
     return f"""<!doctype html>
-<html lang="zh"><head><meta charset="utf-8"><title>Tianyan daily report {as_of}</title>
+<html lang="zh"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{CSP}">
+<title>Tianyan daily report {as_of}</title>
 <style>{CSS}</style></head><body>
 <h1>天眼 Tianyan — daily supervision report, {as_of}</h1>
 <div><span class="kpi"><b>{open_total}</b>open alerts</span>

@@ -350,7 +350,7 @@ def _ensure_table(cur: psycopg.Cursor, feed: FeedSpec, typed: bool) -> tuple[str
     cols = []
     for c in feed.columns:
         # changed_at is always a timestamp: the incremental extract filters on it.
-        pg_type = c.pg_type if (typed or c.name == "changed_at") else "text"
+        pg_type = c.source_pg_type if (typed or c.name == "changed_at") else "text"
         cols.append(sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(pg_type)))
     cols.append(sql.SQL("{} date not null").format(sql.Identifier(_DROP_DATE_COLUMN)))
     cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
