@@ -16,10 +16,10 @@ import re
 from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 
 from tianyan import lifecycle, paths
-from tianyan.registry import load_feeds
+from tianyan.registry import RegistryError, load_feeds
+from tianyan.registry import models as models_registry
 from tianyan.warehouse.conn import engine as get_engine
 
 log = logging.getLogger(__name__)
@@ -45,22 +45,19 @@ def statements(sql: str) -> list[str]:
 
 
 def model_catalog() -> list[dict]:
-    """id, domain, titles, severity of every model YAML on disk (tolerant: marts must not fail on one bad file)."""
+    """id, domain, titles, severity and effective ``enabled`` of every model (configuration applied).
+
+    Read file by file: one broken model is left out with a warning rather than failing the marts."""
+    overrides = models_registry.config_overrides()
     rows = []
-    for path in sorted(paths.MODELS_SQL_DIR.glob("*/*.yaml")):
+    for path in models_registry.model_files():
         try:
-            meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            log.warning("model catalogue: %s unreadable (%s)", path, exc)
+            m = models_registry.load_model(path, overrides)
+        except RegistryError as exc:
+            log.warning("model catalogue: %s", exc)
             continue
-        rows.append({
-            "model_id": str(meta.get("id") or path.stem),
-            "domain": str(meta.get("domain") or path.parent.name),
-            "title_en": meta.get("title_en"),
-            "title_zh": meta.get("title_zh"),
-            "severity": meta.get("severity"),
-            "enabled": bool(meta.get("enabled", True)),
-        })
+        rows.append({"model_id": m.id, "domain": m.domain, "title_en": m.title_en, "title_zh": m.title_zh,
+                     "severity": m.severity, "enabled": m.enabled})
     return rows
 
 
