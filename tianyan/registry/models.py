@@ -26,11 +26,10 @@ import sqlglot
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlglot import expressions as exp
-from sqlglot.dialects.postgres import Postgres
-from sqlglot.tokens import TokenType
 
 from tianyan import paths
 from tianyan.registry.feeds import RegistryError, _pydantic_message, load_feeds
+from tianyan.warehouse.sqlfiles import statements
 
 Severity = Literal["low", "medium", "high"]
 OUTPUT_COLUMNS = ("subject_kind", "subject_id", "evidence_key", "region_code", "unit_code", "amount", "evidence")
@@ -94,26 +93,6 @@ def relations(tree: exp.Expression) -> set[str]:
             raise RegistryError(f"table {table.name!r} is not schema-qualified (write <schema>.{table.name})")
         found.add(f"{table.db}.{table.name}")
     return found
-
-
-def statements(text: str) -> list[str]:
-    """The statements of a SQL file, each as written (comments between statements dropped).
-
-    Split on the tokenizer's semicolons, so semicolons inside strings, comments and dollar-quoted
-    bodies do not split."""
-    tokens = Postgres().tokenize(text)
-    out, first, last = [], None, None
-    for tok in tokens:
-        if tok.token_type == TokenType.SEMICOLON:
-            if first is not None:
-                out.append(text[first.start:last.end + 1])
-            first = last = None
-            continue
-        first = first or tok
-        last = tok
-    if first is not None:
-        out.append(text[first.start:last.end + 1])
-    return out
 
 
 @cache
