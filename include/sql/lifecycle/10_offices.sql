@@ -29,13 +29,26 @@ offices as (
         s.region_prefix,
         'region_codes' as source
     from alert_district as s
-    where not exists (select 1 from unit_district as d where d.region_prefix = s.region_prefix)
+    where
+        not exists (
+            select 1 from unit_district as d
+            where d.region_prefix = s.region_prefix
+        )
     union all
-    select 'INSP-CITY' as office_code, 'City inspection office' as name, '' as region_prefix, 'default' as source
+    select
+        'INSP-CITY' as office_code,
+        'City inspection office' as name,
+        '' as region_prefix,
+        'default' as source
 )
 
 insert into alerts.office as o (office_code, name, region_prefix, source)
-select office_code, name, region_prefix, source
+select
+    office_code,
+    name,
+    region_prefix,
+    source
 from offices
-on conflict (office_code) do update set name = excluded.name, source = excluded.source
-where (o.name, o.source) is distinct from (excluded.name, excluded.source)
+on conflict (office_code) do update
+    set name = excluded.name, source = excluded.source
+    where (o.name, o.source) is distinct from (excluded.name, excluded.source)

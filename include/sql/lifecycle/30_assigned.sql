@@ -8,12 +8,16 @@ with assigned as (
 
 insert into alerts.alert_event (event_key, alert_id, kind, at, actor, from_status, to_status, note)
 select
-    'assigned|' || x.alert_id || '|' || (select count(*) from alerts.alert_event as e where e.alert_id = x.alert_id)
+    'assigned|' || x.alert_id || '|'
+    || (
+        select count(*) from alerts.alert_event as e
+        where e.alert_id = x.alert_id
+    )
         as event_key,
     x.alert_id,
     'assigned' as kind,
     cast(cast(:as_of as date) as timestamp) as at,
-    :actor as actor,
+    :actor,
     'NEW' as from_status,
     'ASSIGNED' as to_status,
     'routed to ' || x.office_code || ' ' || coalesce(o.name, '') as note

@@ -37,7 +37,11 @@ events as (
         f.outcome as to_status,
         f.note
     from fresh as f
-    where not exists (select 1 from alerts.alert_event as e where e.event_key = f.event_key)
+    where
+        not exists (
+            select 1 from alerts.alert_event as e
+            where e.event_key = f.event_key
+        )
     order by f.alert_id, f.recorded_at
     on conflict (event_key) do nothing
     returning 1

@@ -12,14 +12,17 @@ with unknown as (
         h._valid_to is null
         and not h._deleted
         and h.recorded_at < cast(:as_of as date) + 1
-        and not exists (select 1 from alerts.alert as a where a.alert_id = h.alert_id)
+        and not exists (
+            select 1 from alerts.alert as a
+            where a.alert_id = h.alert_id
+        )
 )
 
 insert into meta.quarantine (
     feed_id, delivery_date, batch_id, source_file, row_no, rule, column_name, message, raw
 )
 select
-    :feed_id as feed_id,
+    :feed_id,
     u._delivery_date as delivery_date,
     u._batch_id as batch_id,
     'warehouse:discipline.alert_dispositions__history' as source_file,

@@ -15,7 +15,7 @@ select
     f.alert_id,
     'overdue' as kind,
     cast(cast(:as_of as date) as timestamp) as at,
-    :actor as actor,
+    :actor,
     'ASSIGNED' as from_status,
     'ASSIGNED' as to_status,
     'no outcome ' || cast(:overdue_days as text) || ' days after assignment on ' || cast(f.assigned_on as text)

@@ -21,5 +21,9 @@ select
     'P' || left(md5(salt.salt || '|' || p.value), 16) as ref
 from personal as p
 cross join salt
-where not exists (select 1 from alerts.pseudonym as x where x.value = p.value)
+where
+    not exists (
+        select 1 from alerts.pseudonym as x
+        where x.value = p.value
+    )
 on conflict do nothing

@@ -15,7 +15,11 @@ select
     'NEW' as to_status,
     'model version ' || coalesce(a.model_version, 'unknown') as note
 from alerts.alert as a
-where not exists (select 1 from alerts.alert_event as e where e.alert_id = a.alert_id)
+where
+    not exists (
+        select 1 from alerts.alert_event as e
+        where e.alert_id = a.alert_id
+    )
 on conflict (event_key) do nothing;
 
 -- Scoring's changes since the last event (RESOLVED by data, NEW when the evidence returned).
@@ -33,13 +37,17 @@ select
     'observed|' || a.alert_id || '|' || l.n_events as event_key,
     a.alert_id,
     'observed' as kind,
-    cast(case when a.status = 'RESOLVED' then coalesce(a.resolved_on, a.last_seen) else a.last_seen end
-        as timestamp) as at,
+    cast(
+        case when a.status = 'RESOLVED' then coalesce(a.resolved_on, a.last_seen) else a.last_seen end
+        as timestamp
+    ) as at,
     'scoring:' || a.model_id as actor,
     l.to_status as from_status,
     a.status as to_status,
-    case when a.status = 'RESOLVED' then 'evidence no longer produced by the model'
-        else 'evidence produced again' end as note
+    case
+        when a.status = 'RESOLVED' then 'evidence no longer produced by the model'
+        else 'evidence produced again'
+    end as note
 from alerts.alert as a
 inner join last_event as l on a.alert_id = l.alert_id
 where a.status <> l.to_status and a.status in ('NEW', 'RESOLVED')

@@ -27,28 +27,29 @@ merged as (
         :model_id,
         i.subject_kind,
         i.subject_id,
-        coalesce(i.evidence_key, ''),
+        coalesce(i.evidence_key, '') as evidence_key,
         i.region_code,
         i.unit_code,
         :severity,
         i.amount,
-        cast(:as_of as date),
-        cast(:as_of as date),
-        'NEW',
-        coalesce(i.evidence, cast('[]' as jsonb)),
+        cast(:as_of as date) as first_seen,
+        cast(:as_of as date) as last_seen,
+        'NEW' as status,
+        coalesce(i.evidence, cast('[]' as jsonb)) as evidence,
         :model_version
     from incoming as i
-    on conflict (alert_id) do update set
-        region_code = excluded.region_code,
-        unit_code = excluded.unit_code,
-        severity = excluded.severity,
-        amount = excluded.amount,
-        evidence = excluded.evidence,
-        model_version = excluded.model_version,
-        first_seen = least(t.first_seen, excluded.first_seen),
-        last_seen = greatest(t.last_seen, excluded.last_seen),
-        status = case when t.status = 'RESOLVED' then 'NEW' else t.status end,
-        resolved_on = case when t.status = 'RESOLVED' then null else t.resolved_on end
+    on conflict (alert_id) do update
+        set
+            region_code = excluded.region_code,
+            unit_code = excluded.unit_code,
+            severity = excluded.severity,
+            amount = excluded.amount,
+            evidence = excluded.evidence,
+            model_version = excluded.model_version,
+            first_seen = least(t.first_seen, excluded.first_seen),
+            last_seen = greatest(t.last_seen, excluded.last_seen),
+            status = case when t.status = 'RESOLVED' then 'NEW' else t.status end,
+            resolved_on = case when t.status = 'RESOLVED' then null else t.resolved_on end
     returning t.alert_id
 ),
 
@@ -57,8 +58,12 @@ events as (
     select
         case
             when i.is_new then 'created|' || i.alert_id
-            else 'observed|' || i.alert_id || '|'
-                || (select count(*) from alerts.alert_event as e where e.alert_id = i.alert_id)
+            else
+                'observed|' || i.alert_id || '|'
+                || (
+                    select count(*) from alerts.alert_event as e
+                    where e.alert_id = i.alert_id
+                )
         end as event_key,
         i.alert_id,
         case when i.is_new then 'created' else 'observed' end as kind,

@@ -8,7 +8,10 @@ with gone as (
     where
         t.model_id = :model_id
         and t.status in ('NEW', 'ASSIGNED')
-        and not exists (select 1 from _alerts as a where a.alert_id = t.alert_id)
+        and not exists (
+            select 1 from _alerts as a
+            where a.alert_id = t.alert_id
+        )
 ),
 
 resolved as (
@@ -23,7 +26,10 @@ events as (
     insert into alerts.alert_event (event_key, alert_id, kind, at, actor, from_status, to_status, note)
     select
         'observed|' || r.alert_id || '|'
-        || (select count(*) from alerts.alert_event as e where e.alert_id = r.alert_id) as event_key,
+        || (
+            select count(*) from alerts.alert_event as e
+            where e.alert_id = r.alert_id
+        ) as event_key,
         r.alert_id,
         'observed' as kind,
         cast(cast(:as_of as date) as timestamp) as at,
