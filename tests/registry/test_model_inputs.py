@@ -6,6 +6,8 @@ the feeds in a model's plan are the feeds its result can depend on."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import shutil
 
 import pytest
@@ -47,18 +49,30 @@ def _scanned(plan, out: set[str]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def planned_feeds(warehouse_url) -> dict[str, set[str]]:
-    """Model id -> the feed tables PostgreSQL's plan of the model scans."""
+def plans(warehouse_url) -> dict[str, list]:
+    """Model id -> PostgreSQL's plan of the model (EXPLAIN VERBOSE, JSON)."""
     eng = sa.create_engine(warehouse_url)
     out = {}
     with eng.connect() as conn:
         for m in load_models().values():
             stmt = sa.text("explain (format json, verbose) " + m.sql)
             params = {**m.params, "as_of": dt.date(2026, 11, 27)}
-            plan = conn.execute(stmt, {k: v for k, v in params.items() if k in m.binds}).scalar()
-            out[m.id] = _scanned(plan, set())
+            out[m.id] = conn.execute(stmt, {k: v for k, v in params.items() if k in m.binds}).scalar()
     eng.dispose()
     return out
+
+
+@pytest.fixture(scope="module")
+def planned_feeds(plans) -> dict[str, set[str]]:
+    """Model id -> the feed tables PostgreSQL's plan of the model scans."""
+    return {mid: _scanned(plan, set()) for mid, plan in plans.items()}
+
+
+def test_core_functions_are_inlined_into_every_model(plans):
+    """The shared blocks in include/sql/core cost nothing at run time: PostgreSQL expands every core
+    function into the model's plan (a function it cannot inline would run once per row)."""
+    called = {mid: sorted(set(re.findall(r"core\.\w+\(", json.dumps(plan)))) for mid, plan in plans.items()}
+    assert {mid: c for mid, c in called.items() if c} == {}
 
 
 # Feeds a model reads through a core view whose branches for them the planner prunes (SA06 keeps only
@@ -109,7 +123,7 @@ def test_a_hand_typed_inputs_field_is_refused(models_dir):
 
 @pytest.mark.parametrize(("table", "message"), [
     ("alerts.alert", r"SG01.*reads alerts.alert, which is neither a feed of the registry nor a core view"),
-    ("core.nobody", r"SG01.*reads core.nobody, which include/sql/core does not define as a view"),
+    ("core.nobody", r"SG01.*uses core.nobody, which include/sql/core does not define as a view"),
     ("subsidies", r"SG01.*table 'subsidies' is not schema-qualified"),
 ])
 def test_a_model_reading_something_else_than_feeds_and_core_views_is_refused(models_dir, table, message):

@@ -36,6 +36,8 @@ OUTPUT_COLUMNS = ("subject_kind", "subject_id", "evidence_key", "region_code", "
 CASES_SUFFIX = ".cases.yaml"
 HISTORY_SUFFIX = "__history"
 CREATE_VIEW = re.compile(r"create\s+(or\s+replace\s+)?(materialized\s+)?view\s", re.IGNORECASE)
+CREATE_FUNCTION = re.compile(r"create\s+(or\s+replace\s+)?function\s+core\.(?P<name>\w+)\s*\(.*?\bas\s+"
+                             r"\$(?P<tag>\w*)\$(?P<body>.*)\$(?P=tag)\$", re.IGNORECASE | re.DOTALL)
 
 
 class ModelSpec(BaseModel):
@@ -81,52 +83,66 @@ def parse_sql(sql: str, where: str) -> exp.Expression:
 
 
 def relations(tree: exp.Expression) -> set[str]:
-    """``schema.name`` of every table or view a statement reads; its own CTEs are not relations.
+    """``schema.name`` of every table or view a statement reads, and ``core.name()`` for every core
+    function it calls (table functions included); its own CTEs are not relations.
 
     The same walk as mozilla/bigquery-etl's dependency.py, on PostgreSQL's dialect."""
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     found = set()
     for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Func):  # a table function: core.f(...) in FROM
+            continue
         if not table.db and table.name in ctes:
             continue
         if not table.db:
             raise RegistryError(f"table {table.name!r} is not schema-qualified (write <schema>.{table.name})")
         found.add(f"{table.db}.{table.name}")
+    for call in tree.find_all(exp.Anonymous):
+        parent = call.parent
+        schema = (parent.db if isinstance(parent, exp.Table) and parent.this is call
+                  else parent.this.name if isinstance(parent, exp.Dot) and parent.expression is call else "")
+        if schema == "core":
+            found.add(f"core.{call.name}()")
     return found
 
 
 @cache
 def core_views(core_dir: Path | None = None) -> dict[str, frozenset[str]]:
-    """Every ``core.*`` view of include/sql/core -> the feeds it reads, other core views resolved."""
+    """Every view ``core.x`` and function ``core.f()`` of include/sql/core -> the feeds it reads,
+    the core views and functions it uses resolved."""
     direct: dict[str, set[str]] = {}
     for path in sorted((core_dir or paths.CORE_SQL_DIR).glob("*.sql")):
         for stmt in statements(path.read_text(encoding="utf-8")):
-            if not CREATE_VIEW.match(stmt):
-                continue
-            tree = parse_sql(stmt, path.name)
-            name = tree.this.sql(dialect="postgres") if isinstance(tree, exp.Create) else ""
-            direct[name] = relations(tree.expression)
+            if CREATE_VIEW.match(stmt):
+                tree = parse_sql(stmt, path.name)
+                direct[tree.this.sql(dialect="postgres")] = relations(tree.expression)
+            elif fn := CREATE_FUNCTION.match(stmt):
+                direct[f"core.{fn['name']}()"] = relations(parse_sql(fn["body"], f"{path.name} core.{fn['name']}"))
     feeds = load_feeds()
     resolved: dict[str, frozenset[str]] = {}
 
-    def resolve(view: str, seen: tuple[str, ...]) -> frozenset[str]:
-        if view in resolved:
-            return resolved[view]
-        if view in seen:
-            raise RegistryError(f"core views read each other in a cycle: {' -> '.join((*seen, view))}")
+    def resolve(obj: str, seen: tuple[str, ...]) -> frozenset[str]:
+        if obj in resolved:
+            return resolved[obj]
+        if obj in seen:
+            raise RegistryError(f"core definitions use each other in a cycle: {' -> '.join((*seen, obj))}")
         out: set[str] = set()
-        for rel in direct[view]:
-            out |= resolve(rel, (*seen, view)) if rel in direct else {_feed_of(rel, feeds, f"view {view}")}
-        resolved[view] = frozenset(out)
-        return resolved[view]
+        for rel in direct[obj]:
+            out |= resolve(rel, (*seen, obj)) if rel in direct else {_feed_of(rel, feeds, obj)}
+        resolved[obj] = frozenset(out)
+        return resolved[obj]
 
-    for view in direct:
-        resolve(view, ())
+    for obj in direct:
+        resolve(obj, ())
     return resolved
 
 
 def _feed_of(relation: str, feeds: dict, where: str) -> str:
     """``dept.name`` (current rows) and ``dept.name__history`` both belong to feed ``dept.name``."""
+    if relation.startswith("core."):
+        kind = "function" if relation.endswith("()") else "view"
+        raise RegistryError(f"{where} uses {relation.removesuffix('()')}, which include/sql/core does not define "
+                            f"as a {kind}")
     feed = relation.removesuffix(HISTORY_SUFFIX)
     if feed not in feeds:
         raise RegistryError(f"{where} reads {relation}, which is neither a feed of the registry nor a core view")
@@ -135,15 +151,10 @@ def _feed_of(relation: str, feeds: dict, where: str) -> str:
 
 def feeds_read(tree: exp.Expression, where: str) -> tuple[str, ...]:
     """The feeds a statement reads, directly or through core views (sorted)."""
-    views, feeds = core_views(), load_feeds()
+    core, feeds = core_views(), load_feeds()
     out: set[str] = set()
     for rel in relations(tree):
-        if rel.startswith("core."):
-            if rel not in views:
-                raise RegistryError(f"{where} reads {rel}, which include/sql/core does not define as a view")
-            out |= views[rel]
-        else:
-            out.add(_feed_of(rel, feeds, where))
+        out |= core[rel] if rel in core else {_feed_of(rel, feeds, where)}
     return tuple(sorted(out))
 
 

@@ -49,10 +49,10 @@ village_linked as materialized (
         k.kin_relation,
         k.kin_valid_from,
         k.kin_valid_to,
-        l.uscc,
-        l.role
-    from village_kin as k
-    inner join core.enterprise_link as l on k.kin_id_no = l.id_no
+        k.uscc,
+        k.role
+    from core.official_enterprise as k
+    where k.rank = 'VILLAGE'
 ),
 
 matched as (
@@ -69,10 +69,7 @@ matched as (
         on
             c.village_code = k.jurisdiction_region_code
             and c.counterparty_key = k.kin_id_no
-            and c.sign_date >= k.start_date
-            and (k.end_date is null or c.sign_date <= k.end_date)
-            and c.sign_date >= k.kin_valid_from
-            and (k.kin_valid_to is null or c.sign_date < k.kin_valid_to)
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, c.sign_date)
     where c.counterparty_kind = 'PERSON'
     union all
     select
@@ -88,10 +85,7 @@ matched as (
         on
             c.village_code = k.jurisdiction_region_code
             and c.counterparty_key = k.uscc
-            and c.sign_date >= k.start_date
-            and (k.end_date is null or c.sign_date <= k.end_date)
-            and c.sign_date >= k.kin_valid_from
-            and (k.kin_valid_to is null or c.sign_date < k.kin_valid_to)
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, c.sign_date)
     where c.counterparty_kind = 'ORG'
 ),
 

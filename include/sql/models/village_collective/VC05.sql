@@ -41,10 +41,7 @@ matched as (
             e.village_code = k.jurisdiction_region_code
             and e.counterparty_key = k.kin_id_no
             and k.rank = 'VILLAGE'
-            and e.entry_date >= k.start_date
-            and (k.end_date is null or e.entry_date <= k.end_date)
-            and e.entry_date >= k.kin_valid_from
-            and (k.kin_valid_to is null or e.entry_date < k.kin_valid_to)
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, e.entry_date)
     group by e.entry_id
 ),
 
