@@ -107,15 +107,6 @@ finding as (
         ) as matches
     from matched
     group by contract_id
-),
-
-village_unit as (
-    select
-        region_code as village_code,
-        min(unit_code) as unit_code
-    from organization.public_units
-    where kind = 'VILLAGE_COMMITTEE'
-    group by region_code
 )
 
 select
@@ -143,4 +134,4 @@ select
     ) || f.matches as evidence
 from finding as f
 inner join contract as c on f.contract_id = c.contract_id
-left join village_unit as vu on c.village_code = vu.village_code
+left join core.village_committee as vu on c.village_code = vu.village_code
