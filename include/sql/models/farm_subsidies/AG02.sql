@@ -11,8 +11,7 @@ with hits as (
         f.amount,
         f.pay_date,
         d.death_date,
-        d.sources,
-        d.earliest_source
+        d.evidence as death_evidence
     from agriculture.farm_subsidies as f
     inner join core.death as d on f.id_no = d.id_no
     where
@@ -36,10 +35,6 @@ select
                 'subsidized_area_mu', hits.subsidized_area_mu, 'amount', hits.amount, 'pay_date', hits.pay_date
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        hits.death_evidence
     ) as evidence
 from hits

@@ -10,8 +10,7 @@ with hits as (
         f.forest_area_mu,
         f.amount,
         d.death_date,
-        d.sources,
-        d.earliest_source
+        d.evidence as death_evidence
     from forestry.eco_compensation as f
     inner join core.death as d on f.id_no = d.id_no
     where
@@ -35,10 +34,6 @@ select
                 'forest_area_mu', hits.forest_area_mu, 'amount', hits.amount
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        hits.death_evidence
     ) as evidence
 from hits

@@ -12,8 +12,7 @@ with hits as (
         s.bank_account,
         s.region_code,
         d.death_date,
-        d.sources,
-        d.earliest_source
+        d.evidence as death_evidence
     from finance.subsidy_payments as s
     inner join core.death as d on s.id_no = d.id_no
     where
@@ -37,10 +36,6 @@ select
                 'amount', hits.amount, 'pay_date', hits.pay_date, 'bank_account', hits.bank_account
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        hits.death_evidence
     ) as evidence
 from hits

@@ -12,8 +12,7 @@ with hits as (
         c.total_amount,
         c.fund_paid,
         d.death_date,
-        d.sources,
-        d.earliest_source,
+        d.evidence as death_evidence,
         i.region_code
     from medical_insurance.claims as c
     inner join core.death as d on c.id_no = d.id_no
@@ -40,10 +39,6 @@ select
                 'total_amount', hits.total_amount, 'fund_paid', hits.fund_paid
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        hits.death_evidence
     ) as evidence
 from hits

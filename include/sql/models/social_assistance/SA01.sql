@@ -6,8 +6,7 @@ with dead as (
     select
         d.id_no,
         d.death_date,
-        d.sources,
-        d.earliest_source
+        d.evidence as death_evidence
     from core.death as d
     where d.death_date <= cast(:as_of as date)
 ),
@@ -23,8 +22,7 @@ hits as (
         p.bank_account,
         p.region_code,
         dead.death_date,
-        dead.sources,
-        dead.earliest_source
+        dead.death_evidence
     from civil_affairs.assistance_payments as p
     inner join dead on p.id_no = dead.id_no
     where
@@ -48,10 +46,6 @@ select
                 'pay_date', hits.pay_date, 'bank_account', hits.bank_account
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        hits.death_evidence
     ) as evidence
 from hits

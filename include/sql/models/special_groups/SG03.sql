@@ -9,8 +9,7 @@ with hits as (
         s.period,
         s.amount,
         d.death_date,
-        d.sources,
-        d.earliest_source
+        d.evidence as death_evidence
     from disabled_persons.subsidies as s
     inner join core.death as d on s.id_no = d.id_no
     where
@@ -33,11 +32,7 @@ select
                 'subsidy_type', hits.subsidy_type, 'period', hits.period, 'amount', hits.amount
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        hits.death_evidence
     ) as evidence
 from hits
 left join core.person as per on hits.id_no = per.id_no
