@@ -23,10 +23,7 @@ comment on column core.village_committee.unit_code is
 -- The alert on an outgoing collective ledger entry (subject: the village; unit: its committee;
 -- amount: the entry's), its evidence the entry followed by the rule's own evidence items.
 create or replace function core.ledger_alert(alert_entry_id text, items jsonb)
-returns table (
-    subject_kind text, subject_id text, evidence_key text, region_code text, unit_code text, amount numeric,
-    evidence jsonb
-)
+returns setof core.alert
 language sql stable parallel safe
 as $$
     select

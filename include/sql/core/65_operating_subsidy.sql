@@ -3,10 +3,7 @@
 -- registration for a PERSON, enterprise register for an ORG); evidence: the payment, then the plate's
 -- registration with the values the rule names (vehicle).
 create or replace function core.operating_subsidy_alert(alert_payment_id text, vehicle jsonb)
-returns table (
-    subject_kind text, subject_id text, evidence_key text, region_code text, unit_code text, amount numeric,
-    evidence jsonb
-)
+returns setof core.alert
 language sql stable parallel safe
 as $$
     select

@@ -25,10 +25,7 @@ comment on function core.recipient_household(date) is
 -- The alert on an ACTIVE enrollment (subject: the recipient; amount: the monthly allowance), its
 -- evidence the enrollment followed by the rule's own evidence items.
 create or replace function core.enrollment_alert(alert_enrollment_id text, items jsonb)
-returns table (
-    subject_kind text, subject_id text, evidence_key text, region_code text, unit_code text, amount numeric,
-    evidence jsonb
-)
+returns setof core.alert
 language sql stable parallel safe
 as $$
     select
@@ -76,10 +73,7 @@ comment on function core.tenant_household(date) is
 -- The alert on a lease (subject: the tenant; amount: the monthly subsidy), its evidence the lease
 -- followed by the rule's own evidence items.
 create or replace function core.lease_alert(alert_lease_id text, items jsonb)
-returns table (
-    subject_kind text, subject_id text, evidence_key text, region_code text, unit_code text, amount numeric,
-    evidence jsonb
-)
+returns setof core.alert
 language sql stable parallel safe
 as $$
     select
