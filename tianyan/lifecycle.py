@@ -32,7 +32,6 @@ from tianyan.warehouse.sqlfiles import run_folder
 log = logging.getLogger(__name__)
 
 FEED_ID = "discipline.alert_dispositions"
-OUTCOMES = ("CONFIRMED", "PARTLY_CONFIRMED", "NO_ISSUE", "DUPLICATE")
 ACTOR = "tianyan.lifecycle"
 LIFECYCLE_SQL_DIR = paths.SQL_DIR / "lifecycle"
 SCORING_SQL_DIR = LIFECYCLE_SQL_DIR / "scoring"
