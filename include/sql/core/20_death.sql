@@ -30,26 +30,16 @@ with reported as (
 )
 
 select
-    g.*,
-    jsonb_build_object(
-        'feed', g.earliest_source,
-        'key', g.id_no,
-        'values', jsonb_build_object('death_date', g.death_date, 'sources', to_jsonb(g.sources))
-    ) as evidence
-from (
-    select
-        reported.id_no,
-        min(reported.death_date) as death_date,
-        array_agg(distinct reported.source_feed order by reported.source_feed) as sources,
-        min(reported.death_date) filter (where reported.source_feed = 'health.death_certificates') as certificate_date,
-        min(reported.death_date) filter (where reported.source_feed = 'civil_affairs.cremation_records')
-            as cremation_date,
-        min(reported.death_date) filter (where reported.source_feed = 'public_security.household_registration')
-            as registration_date,
-        (array_agg(reported.source_feed order by reported.death_date, reported.source_feed))[1] as earliest_source
-    from reported
-    group by reported.id_no
-) as g;
+    reported.id_no,
+    min(reported.death_date) as death_date,
+    array_agg(distinct reported.source_feed order by reported.source_feed) as sources,
+    min(reported.death_date) filter (where reported.source_feed = 'health.death_certificates') as certificate_date,
+    min(reported.death_date) filter (where reported.source_feed = 'civil_affairs.cremation_records') as cremation_date,
+    min(reported.death_date) filter (where reported.source_feed = 'public_security.household_registration')
+        as registration_date,
+    (array_agg(reported.source_feed order by reported.death_date, reported.source_feed))[1] as earliest_source
+from reported
+group by reported.id_no;
 
 comment on view core.death is
 'Earliest death date per id_no across death certificates, cremation records and DECEASED household '
@@ -71,5 +61,3 @@ comment on column core.death.registration_date is
 'status_date of a DECEASED household registration; null when the registration does not show DECEASED.';
 comment on column core.death.earliest_source is
 'Feed that supplies death_date (on equal dates the alphabetically first feed id).';
-comment on column core.death.evidence is
-'Evidence item of the death for alerts: feed earliest_source, key id_no, values death_date and sources.';

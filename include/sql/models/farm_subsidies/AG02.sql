@@ -11,7 +11,8 @@ with hits as (
         f.amount,
         f.pay_date,
         d.death_date,
-        d.evidence as death_evidence
+        d.sources,
+        d.earliest_source
     from agriculture.farm_subsidies as f
     inner join core.death as d on f.id_no = d.id_no
     where
@@ -35,6 +36,10 @@ select
                 'subsidized_area_mu', hits.subsidized_area_mu, 'amount', hits.amount, 'pay_date', hits.pay_date
             )
         ),
-        hits.death_evidence
+        jsonb_build_object(
+            'feed', hits.earliest_source,
+            'key', hits.id_no,
+            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
+        )
     ) as evidence
 from hits

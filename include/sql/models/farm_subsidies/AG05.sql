@@ -10,7 +10,8 @@ with hits as (
         f.forest_area_mu,
         f.amount,
         d.death_date,
-        d.evidence as death_evidence
+        d.sources,
+        d.earliest_source
     from forestry.eco_compensation as f
     inner join core.death as d on f.id_no = d.id_no
     where
@@ -34,6 +35,10 @@ select
                 'forest_area_mu', hits.forest_area_mu, 'amount', hits.amount
             )
         ),
-        hits.death_evidence
+        jsonb_build_object(
+            'feed', hits.earliest_source,
+            'key', hits.id_no,
+            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
+        )
     ) as evidence
 from hits

@@ -12,7 +12,8 @@ with hits as (
         s.bank_account,
         s.region_code,
         d.death_date,
-        d.evidence as death_evidence
+        d.sources,
+        d.earliest_source
     from finance.subsidy_payments as s
     inner join core.death as d on s.id_no = d.id_no
     where
@@ -36,6 +37,10 @@ select
                 'amount', hits.amount, 'pay_date', hits.pay_date, 'bank_account', hits.bank_account
             )
         ),
-        hits.death_evidence
+        jsonb_build_object(
+            'feed', hits.earliest_source,
+            'key', hits.id_no,
+            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
+        )
     ) as evidence
 from hits

@@ -21,7 +21,11 @@ event as (
         lease.lease_id,
         'death' as cause,
         d.death_date as event_date,
-        d.evidence as item
+        jsonb_build_object(
+            'feed', d.earliest_source,
+            'key', d.id_no,
+            'values', jsonb_build_object('death_date', d.death_date, 'sources', to_jsonb(d.sources))
+        ) as item
     from lease
     inner join core.death as d on lease.id_no = d.id_no
     where lease.last_day - d.death_date > :grace_days

@@ -12,7 +12,8 @@ with hits as (
         c.total_amount,
         c.fund_paid,
         d.death_date,
-        d.evidence as death_evidence,
+        d.sources,
+        d.earliest_source,
         i.region_code
     from medical_insurance.claims as c
     inner join core.death as d on c.id_no = d.id_no
@@ -39,6 +40,10 @@ select
                 'total_amount', hits.total_amount, 'fund_paid', hits.fund_paid
             )
         ),
-        hits.death_evidence
+        jsonb_build_object(
+            'feed', hits.earliest_source,
+            'key', hits.id_no,
+            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
+        )
     ) as evidence
 from hits

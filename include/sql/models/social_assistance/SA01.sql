@@ -6,7 +6,8 @@ with dead as (
     select
         d.id_no,
         d.death_date,
-        d.evidence as death_evidence
+        d.sources,
+        d.earliest_source
     from core.death as d
     where d.death_date <= cast(:as_of as date)
 ),
@@ -22,7 +23,8 @@ hits as (
         p.bank_account,
         p.region_code,
         dead.death_date,
-        dead.death_evidence
+        dead.sources,
+        dead.earliest_source
     from civil_affairs.assistance_payments as p
     inner join dead on p.id_no = dead.id_no
     where
@@ -46,6 +48,10 @@ select
                 'pay_date', hits.pay_date, 'bank_account', hits.bank_account
             )
         ),
-        hits.death_evidence
+        jsonb_build_object(
+            'feed', hits.earliest_source,
+            'key', hits.id_no,
+            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
+        )
     ) as evidence
 from hits

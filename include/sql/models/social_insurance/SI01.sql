@@ -9,7 +9,8 @@ with hits as (
         p.amount,
         p.pay_date,
         d.death_date,
-        d.evidence as death_evidence
+        d.sources,
+        d.earliest_source
     from human_resources.pension_payments as p
     inner join core.death as d on p.id_no = d.id_no
     where
@@ -30,7 +31,11 @@ select
             'key', hits.payment_id,
             'values', jsonb_build_object('period', hits.period, 'amount', hits.amount, 'pay_date', hits.pay_date)
         ),
-        hits.death_evidence
+        jsonb_build_object(
+            'feed', hits.earliest_source,
+            'key', hits.id_no,
+            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
+        )
     ) as evidence
 from hits
 left join core.person as per on hits.id_no = per.id_no

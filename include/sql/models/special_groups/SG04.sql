@@ -9,7 +9,8 @@ with hits as (
         s.period,
         s.amount,
         d.death_date,
-        d.evidence as death_evidence
+        d.sources,
+        d.earliest_source
     from veterans.benefit_payments as s
     inner join core.death as d on s.id_no = d.id_no
     where
@@ -32,7 +33,11 @@ select
                 'benefit_type', hits.benefit_type, 'period', hits.period, 'amount', hits.amount
             )
         ),
-        hits.death_evidence
+        jsonb_build_object(
+            'feed', hits.earliest_source,
+            'key', hits.id_no,
+            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
+        )
     ) as evidence
 from hits
 left join core.person as per on hits.id_no = per.id_no
