@@ -6,6 +6,7 @@ one at a time (extended query protocol). Each statement gets only the parameters
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,6 +39,12 @@ def statements(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _file_statements(path: Path, mtime_ns: int) -> tuple[str, ...]:
+    """A file's statements, split once per version of the file (scoring runs its merge per model)."""
+    return tuple(statements(path.read_text(encoding="utf-8")))
+
+
 def run_file(conn: sa.Connection, path: Path, params: dict) -> dict[str, int]:
     """Run every statement of ``path``; returns what they report, by name.
 
@@ -46,7 +53,7 @@ def run_file(conn: sa.Connection, path: Path, params: dict) -> dict[str, int]:
     (``30_assigned.sql`` -> ``assigned``), summed over the file's statements."""
     name = path.stem.split("_", 1)[-1]
     counts: dict[str, int] = {}
-    for sql in statements(path.read_text(encoding="utf-8")):
+    for sql in _file_statements(path, path.stat().st_mtime_ns):
         stmt = sa.text(sql)
         result = conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
         if result.returns_rows:

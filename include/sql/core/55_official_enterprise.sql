@@ -19,18 +19,7 @@ select
     k.kin_valid_from,
     k.kin_valid_to,
     l.uscc,
-    l.role,
-    jsonb_build_object(
-        'feed', 'organization.officials',
-        'key', k.appointment_id,
-        'values', jsonb_build_object(
-            'official_id_no', k.official_id_no,
-            'linked_id_no', k.kin_id_no,
-            'relative_kind', k.kin_kind,
-            'relation', k.kin_relation,
-            'link_role', l.role
-        )
-    ) as evidence
+    l.role
 from core.official_kin as k
 inner join core.enterprise_link as l on k.kin_id_no = l.id_no;
 
@@ -68,6 +57,27 @@ comment on column core.official_enterprise.uscc is
 comment on column core.official_enterprise.role is
 'How the person is linked: LEGAL_REP or the enterprise_persons role (SHAREHOLDER, DIRECTOR, SUPERVISOR, '
 'MANAGER).';
-comment on column core.official_enterprise.evidence is
-'Evidence item naming the appointment (feed organization.officials) with the official, the linked person, '
-'the relationship and the link role.';
+
+-- A core.official_enterprise row as an alert's evidence item (feed organization.officials, key the
+-- appointment). A single expression, stable like jsonb_build_object (immutable would stop
+-- PostgreSQL inlining it): inlined, and built only for the rows a rule keeps.
+create or replace function core.official_link_evidence(
+    appointment_id text, official_id_no text, kin_id_no text, kin_kind text, kin_relation text, link_role text
+) returns jsonb
+language sql stable parallel safe
+as $$
+    select jsonb_build_object(
+        'feed', 'organization.officials',
+        'key', appointment_id,
+        'values', jsonb_build_object(
+            'official_id_no', official_id_no,
+            'linked_id_no', kin_id_no,
+            'relative_kind', kin_kind,
+            'relation', kin_relation,
+            'link_role', link_role
+        )
+    )
+$$;
+
+comment on function core.official_link_evidence(text, text, text, text, text, text) is
+'Evidence item of an official''s link to an enterprise: the appointment, official, linked person, relation, role.';

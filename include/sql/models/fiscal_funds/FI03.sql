@@ -25,7 +25,11 @@ linked as materialized (
 matched as (
     select
         p.payment_id,
-        jsonb_agg(distinct k.evidence) as matches
+        jsonb_agg(
+            distinct core.official_link_evidence(
+                k.appointment_id, k.official_id_no, k.kin_id_no, k.kin_kind, k.kin_relation, k.role
+            )
+        ) as matches
     from payment as p
     inner join linked as k
         on

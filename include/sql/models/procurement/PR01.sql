@@ -22,7 +22,11 @@ linked as materialized (
 matched as (
     select
         c.contract_id,
-        jsonb_agg(distinct k.evidence) as matches
+        jsonb_agg(
+            distinct core.official_link_evidence(
+                k.appointment_id, k.official_id_no, k.kin_id_no, k.kin_kind, k.kin_relation, k.role
+            )
+        ) as matches
     from contract as c
     inner join linked as k
         on

@@ -39,20 +39,11 @@ village_kin as materialized (
 
 village_linked as materialized (
     select
-        k.appointment_id,
-        k.official_id_no,
-        k.jurisdiction_region_code,
-        k.start_date,
-        k.end_date,
-        k.kin_id_no,
-        k.kin_kind,
-        k.kin_relation,
-        k.kin_valid_from,
-        k.kin_valid_to,
-        k.uscc,
-        k.role
-    from core.official_enterprise as k
-    where k.rank = 'VILLAGE'
+        k.*,
+        l.uscc,
+        l.role
+    from village_kin as k
+    inner join core.enterprise_link as l on k.kin_id_no = l.id_no
 ),
 
 matched as (
