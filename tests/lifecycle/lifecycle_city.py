@@ -1,7 +1,7 @@
 """A small synthetic city for the lifecycle, marts, roles, report and notification tests.
 
-Two districts (522622, 522623), four public units, alerts of two models written the way the
-scoring runner writes them (status NEW), complaints, audit findings and feed runs. Outcomes are
+Two districts (522622, 522623), four public units, alerts of two models handed to the alert
+lifecycle the way the scoring runner hands them (``score``), complaints, audit findings and feed runs. Outcomes are
 added by the tests through ``discipline.alert_dispositions__history`` as the feed loader would.
 """
 
@@ -46,9 +46,39 @@ def insert(conn, table: str, rows: list[dict]) -> None:
                  rows)
 
 
+def of01_hits() -> list[dict]:
+    """OF01: 10 persons in district A (model output rows)."""
+    return [{"subject_kind": "person", "subject_id": person_id(i), "evidence_key": "",
+             "region_code": DISTRICT_A + "001001", "unit_code": "U-A-CIVIL", "amount": 10000 + i,
+             "evidence": json.dumps([{"feed": "organization.officials", "key": str(i),
+                                      "values": {"id_no": person_id(i)}}])} for i in range(10)]
+
+
+def pr01_hits(leave_out: tuple[int, ...] = ()) -> list[dict]:
+    """PR01: 6 enterprises in B, [4] routed via its unit, [5] with neither region nor unit."""
+    return [{"subject_kind": "enterprise", "subject_id": f"91520000MA{i:08d}", "evidence_key": "",
+             "region_code": None if i >= 4 else DISTRICT_B + "002001", "unit_code": None if i == 5 else "U-B-FIN",
+             "amount": 50000, "evidence": "[]"} for i in range(6) if i not in leave_out]
+
+
+def score(conn, model_id: str, hits: list[dict], as_of: dt.date) -> dict:
+    """Hand model output rows to the alert lifecycle as the scoring runner does (temp table _hits)."""
+    from tianyan.lifecycle import record_scoring
+
+    conn.execute(sa.text("drop table if exists _hits"))
+    conn.execute(sa.text(
+        "create temp table _hits (subject_kind text, subject_id text, evidence_key text, region_code text, "
+        "unit_code text, amount numeric, evidence jsonb) on commit drop"))
+    if hits:
+        conn.execute(sa.text(
+            "insert into _hits values (:subject_kind, :subject_id, :evidence_key, :region_code, :unit_code, "
+            ":amount, cast(:evidence as jsonb))"), hits)
+    return record_scoring(conn, model_id, "high", "v-test", as_of)
+
+
 def build_city(url: str) -> dict:
-    """Units, alerts (OF01: 10 persons in district A; PR01: 6 enterprises in B, one routed via its unit,
-    one with neither region nor unit), complaints, findings, feed runs. Returns the alert ids."""
+    """Units, alerts scored on D0 (OF01, PR01, see of01_hits / pr01_hits), complaints, findings.
+    Returns the alert ids."""
     eng = sa.create_engine(url)
     of01 = [alert_id("OF01", "person", person_id(i)) for i in range(10)]
     pr01 = [alert_id("PR01", "enterprise", f"91520000MA{i:08d}") for i in range(6)]
@@ -56,25 +86,8 @@ def build_city(url: str) -> dict:
         insert(conn, "organization.public_units__history", [
             {"unit_code": u, "name": n, "parent_unit_code": p, "kind": k, "region_code": r,
              **sys_cols("b-units", D0 - dt.timedelta(days=30), i)} for i, (u, n, p, k, r) in enumerate(UNITS)])
-        rows = []
-        for i, aid in enumerate(of01):
-            rows.append({"alert_id": aid, "model_id": "OF01", "subject_kind": "person", "subject_id": person_id(i),
-                         "evidence_key": "", "region_code": DISTRICT_A + "001001", "unit_code": "U-A-CIVIL",
-                         "severity": "high", "amount": 10000 + i, "first_seen": D0, "last_seen": D0,
-                         "status": "NEW", "evidence": json.dumps([{"feed": "organization.officials",
-                                                                    "key": str(i), "values": {"id_no": person_id(i)}}])})
-        for i, aid in enumerate(pr01):
-            region = None if i >= 4 else DISTRICT_B + "002001"
-            unit = None if i == 5 else "U-B-FIN"
-            rows.append({"alert_id": aid, "model_id": "PR01", "subject_kind": "enterprise",
-                         "subject_id": f"91520000MA{i:08d}", "evidence_key": "", "region_code": region,
-                         "unit_code": unit, "severity": "high", "amount": 50000, "first_seen": D0, "last_seen": D0,
-                         "status": "NEW", "evidence": "[]"})
-        conn.execute(sa.text(
-            "insert into alerts.alert (alert_id, model_id, subject_kind, subject_id, evidence_key, region_code, "
-            "unit_code, severity, amount, first_seen, last_seen, status, evidence) values (:alert_id, :model_id, "
-            ":subject_kind, :subject_id, :evidence_key, :region_code, :unit_code, :severity, :amount, :first_seen, "
-            ":last_seen, :status, cast(:evidence as jsonb))"), rows)
+        score(conn, "OF01", of01_hits(), D0)
+        score(conn, "PR01", pr01_hits(), D0)
         insert(conn, "discipline.complaints__history", [
             {"complaint_id": f"C{i}", "received_date": D0 - dt.timedelta(days=i * 10), "channel": "HOTLINE",
              "subject_unit_code": "U-A-CIVIL", "subject_id_no": None, "category": "benefits",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from lifecycle_city import D0, DISTRICT_A, DISTRICT_B, add_dispositions
+from lifecycle_city import D0, DISTRICT_A, DISTRICT_B, add_dispositions, pr01_hits, score
 
 from tianyan.scoring.marts import refresh
 
@@ -32,10 +32,9 @@ def replayed(city_url):
     with eng.connect() as c:
         snap["d0"] = c.execute(sa.text("select alert_id, status, office_code from alerts.alert")).all()
         snap["d0_events"] = c.execute(sa.text("select count(*) from alerts.alert_event")).scalar()
-    # the scoring runner resolves PR01[3] by data on D0+2
+    # PR01 scored on D0+2 no longer produces [3]: resolved by data
     with eng.begin() as c:
-        c.execute(sa.text("update alerts.alert set status = 'RESOLVED', resolved_on = :d where alert_id = :a"),
-                  {"d": day(2), "a": pr01[3]})
+        snap["d2_scoring"] = score(c, "PR01", pr01_hits(leave_out=(3,)), day(2))
     # outcomes delivered on D0+5 and D0+6 (recorded on those days)
     add_dispositions(url, [(a, "CONFIRMED", 1000, at(5)) for a in of01[:5]]
                      + [(of01[5], "PARTLY_CONFIRMED", 500, at(5)), (of01[6], "NO_ISSUE", None, at(5)),

@@ -12,60 +12,40 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 
 from tianyan import lifecycle, paths
-from tianyan.registry import load_feeds
+from tianyan.registry import RegistryError, load_feeds
+from tianyan.registry import models as models_registry
+from tianyan.scoring.settings import ScoringSettings, load_settings
 from tianyan.warehouse.conn import engine as get_engine
+from tianyan.warehouse.sqlfiles import run_file
 
 log = logging.getLogger(__name__)
-
-EXPECTED_DAYS = {"daily": 1, "weekly": 7, "monthly": 31}
-# Risk index weights (documented in docs/marts.md); bound into the mart SQL as parameters.
-RISK_WEIGHTS = {"w_high": 5, "w_medium": 3, "w_low": 1, "w_complaint": 1, "w_finding": 2}
-
-
-def mart_files() -> list[Path]:
-    folder = paths.SQL_DIR / "marts"
-    return sorted(folder.glob("*.sql")) if folder.exists() else []
-
-
-def statements(sql: str) -> list[str]:
-    """Split a mart file into statements: comments dropped, ';' at a line end ends a statement.
-
-    Needed because statements with bind parameters go one at a time (extended query protocol).
-    Mart files keep semicolons out of string literals and use no dollar quoting.
-    """
-    body = re.sub(r"--[^\n]*", "", sql)
-    return [s.strip() for s in re.split(r";[ \t]*(?:\n|$)", body) if s.strip()]
+MARTS_SQL_DIR = paths.SQL_DIR / "marts"
 
 
 def model_catalog() -> list[dict]:
-    """id, domain, titles, severity of every model YAML on disk (tolerant: marts must not fail on one bad file)."""
+    """id, domain, titles, severity and effective ``enabled`` of every model (configuration applied).
+
+    Read file by file: one broken model is left out with a warning rather than failing the marts."""
+    overrides = models_registry.config_overrides()
     rows = []
-    for path in sorted(paths.MODELS_SQL_DIR.glob("*/*.yaml")):
+    for path in models_registry.model_files():
         try:
-            meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            log.warning("model catalogue: %s unreadable (%s)", path, exc)
+            m = models_registry.load_model(path, overrides)
+        except RegistryError as exc:
+            log.warning("model catalogue: %s", exc)
             continue
-        rows.append({
-            "model_id": str(meta.get("id") or path.stem),
-            "domain": str(meta.get("domain") or path.parent.name),
-            "title_en": meta.get("title_en"),
-            "title_zh": meta.get("title_zh"),
-            "severity": meta.get("severity"),
-            "enabled": bool(meta.get("enabled", True)),
-        })
+        rows.append({"model_id": m.id, "domain": m.domain, "title_en": m.title_en, "title_zh": m.title_zh,
+                     "severity": m.severity, "enabled": m.enabled})
     return rows
 
 
-def sync_catalogs(conn: sa.Connection) -> None:
+def sync_catalogs(conn: sa.Connection, settings: ScoringSettings) -> None:
     models = model_catalog()
+    expected_days = settings.feed_health.expected_days
     if models:
         conn.execute(sa.text(
             "insert into alerts.model_catalog as m (model_id, domain, title_en, title_zh, severity, enabled) "
@@ -74,7 +54,7 @@ def sync_catalogs(conn: sa.Connection) -> None:
             "title_zh = excluded.title_zh, severity = excluded.severity, enabled = excluded.enabled"), models)
     feeds = [
         {"feed_id": f.id, "department": f.department, "title": f.title, "cadence": f.delivery.cadence,
-         "expected_days": EXPECTED_DAYS[f.delivery.cadence]}
+         "expected_days": expected_days[f.delivery.cadence]}
         for f in load_feeds().values()
     ]
     conn.execute(sa.text(
@@ -89,23 +69,21 @@ def sync_catalogs(conn: sa.Connection) -> None:
 def refresh(as_of: dt.date, url: str | None = None, *, overdue_days: int | None = None) -> list[str]:
     """Catalogues, lifecycle, then include/sql/marts/*.sql for the date; returns the mart files run."""
     eng = get_engine(url)
-    cfg = lifecycle.load_config()
+    settings = load_settings()
     with eng.begin() as conn:
-        sync_catalogs(conn)
+        sync_catalogs(conn, settings)
         counts = lifecycle.apply(as_of, overdue_days=overdue_days, conn=conn)
     params = {
         "as_of": as_of,
-        "min_confirmed_share": cfg.min_confirmed_share,
-        "min_decided": cfg.min_decided,
-        **RISK_WEIGHTS,
+        "min_confirmed_share": settings.lifecycle.min_confirmed_share,
+        "min_decided": settings.lifecycle.min_decided,
+        **settings.risk_index.binds(),
     }
-    done = []
+    files = sorted(MARTS_SQL_DIR.glob("*.sql"))
     with eng.begin() as conn:
         conn.execute(sa.text("select pg_advisory_xact_lock(hashtext('tianyan.marts'))"))
-        for f in mart_files():
-            for sql in statements(f.read_text(encoding="utf-8")):
-                stmt = sa.text(sql)
-                conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
-            done.append(f.name)
+        for f in files:
+            run_file(conn, f, params)
+    done = [f.name for f in files]
     log.info("marts refreshed as of %s (lifecycle %s): %s", as_of, counts, done or "none defined")
     return done

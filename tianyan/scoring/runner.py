@@ -1,9 +1,11 @@
-"""Run one supervision model as of a date and merge its hits into ``alerts.alert``.
+"""Run one supervision model as of a date and hand its hits to the alert lifecycle.
 
-alert_id = md5(model | subject kind | subject | evidence key): a re-run updates, never duplicates.
-Alerts of the model that are no longer produced are marked RESOLVED (resolved by data), never
-deleted; a hit on a resolved alert reopens it. Every run is recorded in ``alerts.scoring_runs``.
-All of it happens in one transaction, set-based.
+The model's rows go into a temp table ``_hits``; ``tianyan.lifecycle.record_scoring`` merges them
+into ``alerts.alert`` (alert_id = md5(model | subject kind | subject | evidence key), so a re-run
+updates, never duplicates; alerts no longer produced are RESOLVED by data, never deleted; a hit on a
+resolved alert reopens it), writing every status change's event. Every run is recorded in
+``alerts.scoring_runs``. All of it happens in one transaction, set-based. A run is SKIPPED when
+nothing it depends on changed (``input_fingerprint``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
-from tianyan import paths
+from tianyan import lifecycle, paths
 from tianyan.registry.models import OUTPUT_COLUMNS, ModelSpec
 from tianyan.warehouse.conn import engine as get_engine
 
 log = logging.getLogger(__name__)
-OPEN_STATUSES = ("NEW", "ASSIGNED")
 
 
 @dataclass
@@ -100,41 +101,9 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
                 "and not attisdropped order by attnum"))]
             if tuple(cols) != OUTPUT_COLUMNS:
                 raise ModelFailed(f"{model.id} returns columns {cols}, expected {list(OUTPUT_COLUMNS)}")
-            p = {"model": model.id, "sev": model.severity, "d": as_of, "ver": model.version}
-            conn.execute(sa.text(
-                "create temp table _alerts on commit drop as "
-                "select distinct on (alert_id) * from (select md5(:model || '|' || subject_kind || '|' || "
-                "subject_id || '|' || coalesce(evidence_key, '')) as alert_id, h.* from _hits h) x "
-                "order by alert_id, amount desc nulls last"), p)
-            run.hits = conn.execute(sa.text("select count(*) from _alerts")).scalar()
-            run.alerts_new = conn.execute(sa.text(
-                "select count(*) from _alerts a where not exists "
-                "(select 1 from alerts.alert t where t.alert_id = a.alert_id)")).scalar()
-            run.alerts_updated = run.hits - run.alerts_new
-            conn.execute(sa.text(
-                "insert into alerts.alert as t (alert_id, model_id, subject_kind, subject_id, evidence_key, "
-                "region_code, unit_code, severity, amount, first_seen, last_seen, status, evidence, model_version) "
-                "select alert_id, :model, subject_kind, subject_id, coalesce(evidence_key, ''), region_code, "
-                "unit_code, :sev, amount, :d, :d, 'NEW', coalesce(evidence, '[]'::jsonb), :ver from _alerts "
-                "on conflict (alert_id) do update set region_code = excluded.region_code, "
-                "unit_code = excluded.unit_code, severity = excluded.severity, amount = excluded.amount, "
-                "evidence = excluded.evidence, model_version = excluded.model_version, "
-                "first_seen = least(t.first_seen, excluded.first_seen), "
-                "last_seen = greatest(t.last_seen, excluded.last_seen), "
-                "status = case when t.status = 'RESOLVED' then 'NEW' else t.status end, "
-                "resolved_on = case when t.status = 'RESOLVED' then null else t.resolved_on end"), p)
-            run.alerts_resolved = conn.execute(sa.text(
-                "update alerts.alert t set status = 'RESOLVED', resolved_on = :d where t.model_id = :model "
-                "and t.status in :open and not exists (select 1 from _alerts a where a.alert_id = t.alert_id)"
-            ).bindparams(sa.bindparam("open", expanding=True)), {**p, "open": list(OPEN_STATUSES)}).rowcount
-            conn.execute(sa.text(
-                "delete from alerts.alert_evidence e using _alerts a where e.alert_id = a.alert_id"))
-            conn.execute(sa.text(
-                "insert into alerts.alert_evidence (alert_id, seq, source_feed, source_key, matched) "
-                "select a.alert_id, x.ord::int, x.item ->> 'feed', x.item ->> 'key', x.item -> 'values' "
-                "from _alerts a cross join lateral jsonb_array_elements("
-                "case when jsonb_typeof(a.evidence) = 'array' then a.evidence else '[]'::jsonb end) "
-                "with ordinality as x(item, ord)"))
+            counts = lifecycle.record_scoring(conn, model.id, model.severity, model.version, as_of)
+            run.hits, run.alerts_new = counts["hits"], counts["alerts_new"]
+            run.alerts_updated, run.alerts_resolved = counts["alerts_updated"], counts["alerts_resolved"]
             run.rows_scanned = _rows_scanned(conn, model)
             run.duration_ms = int((time.monotonic() - started) * 1000)
             _record(conn, model, as_of, run, fp)

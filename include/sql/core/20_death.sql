@@ -61,3 +61,21 @@ comment on column core.death.registration_date is
 'status_date of a DECEASED household registration; null when the registration does not show DECEASED.';
 comment on column core.death.earliest_source is
 'Feed that supplies death_date (on equal dates the alphabetically first feed id).';
+
+-- The death as an alert's evidence item (feed: the source of the earliest date, key: the person).
+-- A single expression, stable like jsonb_build_object (immutable would stop PostgreSQL inlining
+-- it): inlined, and built only for the rows a rule keeps.
+create or replace function core.death_evidence(
+    id_no text, death_date date, sources text[], earliest_source text
+) returns jsonb
+language sql stable parallel safe
+as $$
+    select jsonb_build_object(
+        'feed', earliest_source,
+        'key', id_no,
+        'values', jsonb_build_object('death_date', death_date, 'sources', to_jsonb(sources))
+    )
+$$;
+
+comment on function core.death_evidence(text, date, text[], text) is
+'Evidence item of a core.death row for alerts: feed earliest_source, key id_no, values death_date and sources.';

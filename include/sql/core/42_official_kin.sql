@@ -133,3 +133,18 @@ comment on column core.official_kin.kin_valid_from is
 'First day the relationship holds (inclusive); 0001-01-01 for SELF and DECLARED.';
 comment on column core.official_kin.kin_valid_to is
 'First day the relationship no longer holds (exclusive); null = open.';
+
+-- official(p, d) x relatives(p) on a date: the appointment covers d (closed interval) and the
+-- relationship holds on d (half-open). Inlined by PostgreSQL (a single immutable expression).
+create or replace function core.official_kin_on(
+    start_date date, end_date date, kin_valid_from date, kin_valid_to date, d date
+) returns boolean
+language sql immutable parallel safe
+as $$
+    select d >= start_date and (end_date is null or d <= end_date)
+        and d >= kin_valid_from and (kin_valid_to is null or d < kin_valid_to)
+$$;
+
+comment on function core.official_kin_on(date, date, date, date, date) is
+'True when a core.official_kin row holds on d: appointment [start_date, end_date], relationship '
+'[kin_valid_from, kin_valid_to).';

@@ -50,10 +50,7 @@ hits as (
             and large.region_code = k.jurisdiction_region_code
     where
         k.rank = 'VILLAGE'
-        and k.start_date <= large.pay_date
-        and (k.end_date is null or k.end_date >= large.pay_date)
-        and k.kin_valid_from <= large.pay_date
-        and (k.kin_valid_to is null or k.kin_valid_to > large.pay_date)
+        and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, large.pay_date)
     group by large.payment_id
 )
 

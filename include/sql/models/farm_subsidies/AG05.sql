@@ -35,10 +35,6 @@ select
                 'forest_area_mu', hits.forest_area_mu, 'amount', hits.amount
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        core.death_evidence(hits.id_no, hits.death_date, hits.sources, hits.earliest_source)
     ) as evidence
 from hits

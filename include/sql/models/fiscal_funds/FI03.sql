@@ -18,37 +18,16 @@ with payment as (
 ),
 
 linked as materialized (
-    select
-        k.appointment_id,
-        k.official_id_no,
-        k.unit_code,
-        k.start_date,
-        k.end_date,
-        k.kin_id_no,
-        k.kin_kind,
-        k.kin_relation,
-        k.kin_valid_from,
-        k.kin_valid_to,
-        l.uscc,
-        l.role
-    from core.official_kin as k
-    inner join core.enterprise_link as l on k.kin_id_no = l.id_no
+    select k.*
+    from core.official_enterprise as k
 ),
 
 matched as (
     select
         p.payment_id,
         jsonb_agg(
-            distinct jsonb_build_object(
-                'feed', 'organization.officials',
-                'key', k.appointment_id,
-                'values', jsonb_build_object(
-                    'official_id_no', k.official_id_no,
-                    'linked_id_no', k.kin_id_no,
-                    'relative_kind', k.kin_kind,
-                    'relation', k.kin_relation,
-                    'link_role', k.role
-                )
+            distinct core.official_link_evidence(
+                k.appointment_id, k.official_id_no, k.kin_id_no, k.kin_kind, k.kin_relation, k.role
             )
         ) as matches
     from payment as p
@@ -56,10 +35,7 @@ matched as (
         on
             p.budget_unit_code = k.unit_code
             and p.payee_uscc = k.uscc
-            and p.pay_date >= k.start_date
-            and (k.end_date is null or p.pay_date <= k.end_date)
-            and p.pay_date >= k.kin_valid_from
-            and (k.kin_valid_to is null or p.pay_date < k.kin_valid_to)
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, p.pay_date)
     group by p.payment_id
 )
 

@@ -21,11 +21,7 @@ event as (
         lease.lease_id,
         'death' as cause,
         d.death_date as event_date,
-        jsonb_build_object(
-            'feed', d.earliest_source,
-            'key', d.id_no,
-            'values', jsonb_build_object('death_date', d.death_date, 'sources', to_jsonb(d.sources))
-        ) as item
+        core.death_evidence(d.id_no, d.death_date, d.sources, d.earliest_source) as item
     from lease
     inner join core.death as d on lease.id_no = d.id_no
     where lease.last_day - d.death_date > :grace_days

@@ -40,10 +40,6 @@ select
                 'total_amount', hits.total_amount, 'fund_paid', hits.fund_paid
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        core.death_evidence(hits.id_no, hits.death_date, hits.sources, hits.earliest_source)
     ) as evidence
 from hits

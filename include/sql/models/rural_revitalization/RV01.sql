@@ -72,10 +72,7 @@ person_behind as (
             c.region_code = k.jurisdiction_region_code
             and c.id_no = k.kin_id_no
             and k.rank = 'VILLAGE'
-            and c.start_date >= k.start_date
-            and (k.end_date is null or c.start_date <= k.end_date)
-            and c.start_date >= k.kin_valid_from
-            and (k.kin_valid_to is null or c.start_date < k.kin_valid_to)
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, c.start_date)
 ),
 
 matched as (

@@ -48,10 +48,6 @@ select
                 'pay_date', hits.pay_date, 'bank_account', hits.bank_account
             )
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        core.death_evidence(hits.id_no, hits.death_date, hits.sources, hits.earliest_source)
     ) as evidence
 from hits

@@ -2,33 +2,7 @@
 -- ACTIVE enrollment; a household member (p included) is legal rep or
 -- SHAREHOLDER of an ACTIVE enterprise with registered_capital >= :capital_min
 -- (core.enterprise_link, current register).
-with enrollment as (
-    select
-        e.enrollment_id,
-        e.id_no,
-        e.program,
-        e.region_code,
-        e.monthly_amount,
-        e.start_date
-    from civil_affairs.assistance_enrollments as e
-    where e.status = 'ACTIVE' and e.start_date <= cast(:as_of as date)
-),
-
-member as (
-    select
-        enrollment.enrollment_id,
-        m.id_no as member_id
-    from enrollment
-    inner join core.person as p on enrollment.id_no = p.id_no
-    inner join core.person as m on p.household_id = m.household_id
-    union
-    select
-        enrollment.enrollment_id,
-        enrollment.id_no as member_id
-    from enrollment
-),
-
-link as (
+with link as (
     select distinct
         member.enrollment_id,
         l.uscc,
@@ -36,7 +10,7 @@ link as (
         l.role,
         l.enterprise_name,
         l.registered_capital
-    from member
+    from core.recipient_household(cast(:as_of as date)) as member
     inner join core.enterprise_link as l on member.member_id = l.id_no
     where
         l.role in ('LEGAL_REP', 'SHAREHOLDER')
@@ -66,22 +40,6 @@ hits as (
     group by link.enrollment_id
 )
 
-select
-    'person' as subject_kind,
-    enrollment.id_no as subject_id,
-    enrollment.enrollment_id as evidence_key,
-    enrollment.region_code,
-    cast(null as text) as unit_code,
-    enrollment.monthly_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'civil_affairs.assistance_enrollments',
-            'key', enrollment.enrollment_id,
-            'values', jsonb_build_object(
-                'program', enrollment.program, 'start_date', enrollment.start_date,
-                'monthly_amount', enrollment.monthly_amount, 'status', 'ACTIVE'
-            )
-        )
-    ) || hits.links as evidence
+select a.*
 from hits
-inner join enrollment on hits.enrollment_id = enrollment.enrollment_id
+cross join lateral core.enrollment_alert(hits.enrollment_id, hits.links) as a

@@ -31,11 +31,7 @@ select
             'key', hits.payment_id,
             'values', jsonb_build_object('period', hits.period, 'amount', hits.amount, 'pay_date', hits.pay_date)
         ),
-        jsonb_build_object(
-            'feed', hits.earliest_source,
-            'key', hits.id_no,
-            'values', jsonb_build_object('death_date', hits.death_date, 'sources', to_jsonb(hits.sources))
-        )
+        core.death_evidence(hits.id_no, hits.death_date, hits.sources, hits.earliest_source)
     ) as evidence
 from hits
 left join core.person as per on hits.id_no = per.id_no

@@ -24,11 +24,7 @@ death_hit as (
         post.post_id,
         'death' as cause,
         greatest(post.start_date, d.death_date + 31) as ghost_from,
-        jsonb_build_object(
-            'feed', d.earliest_source,
-            'key', d.id_no,
-            'values', jsonb_build_object('death_date', d.death_date, 'sources', to_jsonb(d.sources))
-        ) as item
+        core.death_evidence(d.id_no, d.death_date, d.sources, d.earliest_source) as item
     from post
     inner join core.death as d on post.id_no = d.id_no
     where d.death_date + 31 <= post.last_day

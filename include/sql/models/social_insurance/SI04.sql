@@ -35,10 +35,7 @@ kin as (
             k.unit_code = post.employer_unit_code
             or (k.rank = 'VILLAGE' and k.jurisdiction_region_code = post.region_code)
         )
-        and k.start_date <= post.start_date
-        and (k.end_date is null or k.end_date >= post.start_date)
-        and k.kin_valid_from <= post.start_date
-        and (k.kin_valid_to is null or k.kin_valid_to > post.start_date)
+        and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, post.start_date)
 ),
 
 hits as (

@@ -25,15 +25,9 @@ guardian as (
 member as (
     select
         guardian.guardian_id_no,
-        m.id_no as member_id
+        coalesce(h.member_id, guardian.guardian_id_no) as member_id
     from guardian
-    inner join core.person as p on guardian.guardian_id_no = p.id_no
-    inner join core.person as m on p.household_id = m.household_id
-    union
-    select
-        guardian.guardian_id_no,
-        guardian.guardian_id_no as member_id
-    from guardian
+    left join core.household as h on guardian.guardian_id_no = h.id_no
 ),
 
 car as (

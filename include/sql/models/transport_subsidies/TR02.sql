@@ -53,52 +53,16 @@ hit as (
     where
         recipient_kind <> owner_kind
         or upper(trim(recipient_id)) <> upper(trim(owner_id))
-),
-
-alert as (
-    select
-        'vehicle' as subject_kind,
-        h.plate_no as subject_id,
-        h.payment_id as evidence_key,
-        null as unit_code,
-        h.amount,
-        coalesce(p.region_code, e.region_code) as region_code,
-        jsonb_build_array(
-            jsonb_build_object(
-                'feed', 'transport.operating_subsidies',
-                'key', h.payment_id,
-                'values', jsonb_build_object(
-                    'recipient_kind', h.recipient_kind,
-                    'recipient_id', h.recipient_id,
-                    'subsidy_year', h.subsidy_year,
-                    'amount', h.amount,
-                    'pay_date', h.pay_date
-                )
-            ),
-            jsonb_build_object(
-                'feed', 'public_security.vehicle_registrations',
-                'key', h.plate_no,
-                'values', jsonb_build_object(
-                    'owner_kind', h.owner_kind,
-                    'owner_id', h.owner_id,
-                    'status', h.status,
-                    'owner_since', h.owner_since
-                )
-            )
-        ) as evidence
-    from hit as h
-    left join public_security.household_registration as p
-        on h.recipient_kind = 'PERSON' and h.recipient_id = p.id_no
-    left join market_regulation.enterprises as e
-        on h.recipient_kind = 'ORG' and upper(h.recipient_id) = e.uscc
 )
 
-select
-    subject_kind,
-    subject_id,
-    evidence_key,
-    region_code,
-    unit_code,
-    amount,
-    evidence
-from alert
+select a.*
+from hit as h
+cross join lateral core.operating_subsidy_alert(
+    h.payment_id,
+    jsonb_build_object(
+        'owner_kind', h.owner_kind,
+        'owner_id', h.owner_id,
+        'status', h.status,
+        'owner_since', h.owner_since
+    )
+) as a

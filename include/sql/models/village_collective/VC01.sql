@@ -39,16 +39,7 @@ village_kin as materialized (
 
 village_linked as materialized (
     select
-        k.appointment_id,
-        k.official_id_no,
-        k.jurisdiction_region_code,
-        k.start_date,
-        k.end_date,
-        k.kin_id_no,
-        k.kin_kind,
-        k.kin_relation,
-        k.kin_valid_from,
-        k.kin_valid_to,
+        k.*,
         l.uscc,
         l.role
     from village_kin as k
@@ -69,10 +60,7 @@ matched as (
         on
             c.village_code = k.jurisdiction_region_code
             and c.counterparty_key = k.kin_id_no
-            and c.sign_date >= k.start_date
-            and (k.end_date is null or c.sign_date <= k.end_date)
-            and c.sign_date >= k.kin_valid_from
-            and (k.kin_valid_to is null or c.sign_date < k.kin_valid_to)
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, c.sign_date)
     where c.counterparty_kind = 'PERSON'
     union all
     select
@@ -88,10 +76,7 @@ matched as (
         on
             c.village_code = k.jurisdiction_region_code
             and c.counterparty_key = k.uscc
-            and c.sign_date >= k.start_date
-            and (k.end_date is null or c.sign_date <= k.end_date)
-            and c.sign_date >= k.kin_valid_from
-            and (k.kin_valid_to is null or c.sign_date < k.kin_valid_to)
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, c.sign_date)
     where c.counterparty_kind = 'ORG'
 ),
 
@@ -113,15 +98,6 @@ finding as (
         ) as matches
     from matched
     group by contract_id
-),
-
-village_unit as (
-    select
-        region_code as village_code,
-        min(unit_code) as unit_code
-    from organization.public_units
-    where kind = 'VILLAGE_COMMITTEE'
-    group by region_code
 )
 
 select
@@ -149,4 +125,4 @@ select
     ) || f.matches as evidence
 from finding as f
 inner join contract as c on f.contract_id = c.contract_id
-left join village_unit as vu on c.village_code = vu.village_code
+left join core.village_committee as vu on c.village_code = vu.village_code

@@ -20,15 +20,6 @@ with contract as (
         and award_method <> 'PUBLIC_BIDDING'
 ),
 
-village_unit as (
-    select
-        region_code as village_code,
-        min(unit_code) as unit_code
-    from organization.public_units
-    where kind = 'VILLAGE_COMMITTEE'
-    group by region_code
-),
-
 hit as (
     select
         *,
@@ -63,4 +54,4 @@ select
         )
     ) as evidence
 from hit as h
-left join village_unit as vu on h.village_code = vu.village_code
+left join core.village_committee as vu on h.village_code = vu.village_code

@@ -41,45 +41,10 @@ matched as (
             e.village_code = k.jurisdiction_region_code
             and e.counterparty_key = k.kin_id_no
             and k.rank = 'VILLAGE'
-            and e.entry_date >= k.start_date
-            and (k.end_date is null or e.entry_date <= k.end_date)
-            and e.entry_date >= k.kin_valid_from
-            and (k.kin_valid_to is null or e.entry_date < k.kin_valid_to)
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, e.entry_date)
     group by e.entry_id
-),
-
-village_unit as (
-    select
-        region_code as village_code,
-        min(unit_code) as unit_code
-    from organization.public_units
-    where kind = 'VILLAGE_COMMITTEE'
-    group by region_code
 )
 
-select
-    'village' as subject_kind,
-    e.village_code as subject_id,
-    e.entry_id as evidence_key,
-    e.village_code as region_code,
-    vu.unit_code,
-    e.amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'agriculture.collective_ledger',
-            'key', e.entry_id,
-            'values', jsonb_build_object(
-                'entry_date', e.entry_date,
-                'direction', 'OUT',
-                'amount', e.amount,
-                'counterparty_kind', 'PERSON',
-                'counterparty_id', e.counterparty_id,
-                'category', e.category,
-                'payment_method', e.payment_method,
-                'approver_id_no', e.approver_id_no
-            )
-        )
-    ) || m.matches as evidence
+select a.*
 from matched as m
-inner join entry as e on m.entry_id = e.entry_id
-left join village_unit as vu on e.village_code = vu.village_code
+cross join lateral core.ledger_alert(m.entry_id, m.matches) as a

@@ -47,15 +47,6 @@ member as (
     from split_window
 ),
 
-village_unit as (
-    select
-        region_code as village_code,
-        min(unit_code) as unit_code
-    from organization.public_units
-    where kind = 'VILLAGE_COMMITTEE'
-    group by region_code
-),
-
 finding as (
     select
         s.village_code,
@@ -94,7 +85,7 @@ alert as (
         f.evidence,
         f.counterparty_kind || ':' || f.counterparty_id as evidence_key
     from finding as f
-    left join village_unit as vu on f.village_code = vu.village_code
+    left join core.village_committee as vu on f.village_code = vu.village_code
 )
 
 select

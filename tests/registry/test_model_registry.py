@@ -35,7 +35,17 @@ def test_every_catalogue_model_exists_with_matching_metadata():
         assert m.title_zh and m.rationale and m.inputs, mid
 
 
-def test_a_68th_model_is_two_files(models_dir, warehouse_url):
+@pytest.fixture
+def own_warehouse(make_database):
+    """A warehouse of this test alone: the 68th model's rows and alerts cannot outlive the test."""
+    from tianyan.warehouse.migrate import migrate
+
+    url = make_database("ca04")
+    migrate(url)
+    return url
+
+
+def test_a_68th_model_is_two_files(models_dir, own_warehouse):
     folder = models_dir / "complaints_audit"
     (folder / "CA04.sql").write_text(
         "with open_findings as (\n    select audited_unit_code, count(*) as n\n    from audit.findings\n"
@@ -46,33 +56,41 @@ def test_a_68th_model_is_two_files(models_dir, warehouse_url):
     (folder / "CA04.yaml").write_text(yaml.safe_dump({
         "id": "CA04", "title_en": "Many open audit findings", "title_zh": "審計問題大量未整改",
         "domain": "complaints_audit", "severity": "low", "subject": "unit", "params": {"count_min": 1},
-        "inputs": ["audit.findings"], "evidence": ["finding_id"], "rationale": "Test model.", "enabled": True,
+        "rationale": "Test model.",
     }, allow_unicode=True), encoding="utf-8")
     models = load_models()
     assert "CA04" in models and len(models) == 68
+    assert models["CA04"].inputs == ("audit.findings",)
     from tianyan.scoring.runner import run_model
 
-    eng = sa.create_engine(warehouse_url)
+    eng = sa.create_engine(own_warehouse)
     with eng.begin() as c:
         c.execute(sa.text(
             "insert into audit.findings__history (finding_id, audited_unit_code, audit_year, category, "
             "rectification_status, _valid_from, _row_hash, _batch_id, _delivery_date) values "
             "('F-T1', 'U-TEST', 2025, 'x', 'OPEN', '2026-11-01', 'h', 'b', '2026-11-01')"))
-    run = run_model(models["CA04"], dt.date(2026, 11, 27), warehouse_url)
-    assert run.status == "SUCCESS" and run.hits == 1
-    with eng.begin() as c:
-        c.execute(sa.text("delete from audit.findings__history where finding_id = 'F-T1'"))
     eng.dispose()
+    run = run_model(models["CA04"], dt.date(2026, 11, 27), own_warehouse)
+    assert run.status == "SUCCESS" and run.hits == 1
 
 
 def test_configuration_changes_parameters_and_switches_models_off(models_dir):
+    before = load_models()["SA02"]
+    load_models.cache_clear()
     cfg = paths.CONFIG_DIR
     cfg.mkdir()
     (cfg / "models.yaml").write_text("models:\n  SA02: {params: {car_price_min: 80000}}\n  MI06: {enabled: false}\n")
     models = load_models()
-    assert models["SA02"].params["car_price_min"] == 80000
-    assert not models["MI06"].enabled
-    assert models["SA02"].version != models["SA03"].version
+    assert (before.params["car_price_min"], models["SA02"].params["car_price_min"]) == (50000, 80000)
+    assert before.enabled and not models["MI06"].enabled and models["SA02"].enabled
+    assert models["SA02"].version != before.version  # recorded with every run: the change is visible
+
+
+def test_enabled_is_an_operator_setting_not_model_metadata(models_dir):
+    meta = models_dir / "medical_insurance" / "MI06.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "enabled: false\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"MI06.*'enabled' is an operator setting.*include/config/models.yaml"):
+        load_models()
 
 
 def test_a_model_binding_an_undeclared_parameter_is_refused(models_dir):
