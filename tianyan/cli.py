@@ -129,6 +129,8 @@ def run(
         console.print(f"[red]stopped[/]: {exc}")
         raise typer.Exit(1) from None
     finally:
+        # Airflow set the process's logging to its own INFO level; the console wants warnings only.
+        logging.getLogger().setLevel(logging.WARNING)
         if started_embedded:
             stop_embedded_server_at_exit()
     summary(dates[-1])

@@ -83,7 +83,6 @@ def airflow_env(*, port: int, metadata_url: str, secrets_dir: Path) -> dict[str,
         "AIRFLOW__CORE__FERNET_KEY": _persistent_secret(secrets_dir / "fernet_key", _fernet_key),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(secrets_dir / "passwords.json"),
-        **tuning(),
     }
     (secrets_dir / "passwords.json").write_text(json.dumps({"admin": "admin"}), encoding="utf-8")
     return env
@@ -479,10 +478,13 @@ def _serve(*, port, drop, exchange_port, ready_timeout, say, stop_embedded) -> i
     metadata = localenv.local_metadata_url()
     warehouse = warehouse_url()
     migrate(warehouse)
-    env = {**os.environ, **localenv.airflow_defaults(), **airflow_env(port=port, metadata_url=metadata,
-                                                                      secrets_dir=home / "secrets")}
+    localenv.apply(metadata)  # the checkout's defaults where the environment sets nothing
+    env = {**tuning(), **os.environ}  # tuning is a default too (AIRFLOW__CORE__PARALLELISM=8 wins)
+    env.update(airflow_env(port=port, metadata_url=metadata, secrets_dir=home / "secrets"))
     env.update({"AIRFLOW_CONN_WAREHOUSE": warehouse, "TIANYAN_LANDING": str(drop_path)})
     os.environ.update(env)  # the in-process steps below (migrate, pools) import airflow with it
+    # The components log at INFO to their files; this foreground process prints its own lines only.
+    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
 
     from tianyan.runner_local import prepare_airflow
 
