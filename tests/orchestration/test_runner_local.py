@@ -1,5 +1,5 @@
 """`tianyan run` (runner_local.run_dates): any business date loads, a missing daily delivery is
-reported at once, one writer per checkout, and a warehouse that goes away stops the run quickly."""
+recorded MISSING at once, one writer per checkout, and a warehouse that goes away stops the run quickly."""
 
 from __future__ import annotations
 
@@ -69,9 +69,8 @@ def test_old_dates_load_missing_daily_deliveries_are_reported_and_weekly_ones_sk
     assert states[("dept_audit", 0)].state == "success"  # weekly feed, not due: skipped, not failed
     runs = _feed_runs(url, "health.death_certificates")
     assert runs[OLD.isoformat()][:2] == ("LOADED", 2)
-    # No delivery of a daily feed: MISSING at once (no waiting in-process), and the run is not green.
-    assert states[("dept_health", 1)].state == "failed"
-    assert "death_certificates.land" in states[("dept_health", 1)].failed_tasks
+    # No delivery of a daily feed: recorded MISSING at once (no waiting in-process); the run goes on.
+    assert states[("dept_health", 1)].state == "success"
     status, loaded, reason = runs[QUIET.isoformat()]
     assert status == "MISSING" and loaded == 0 and "tianyan run does not wait" in reason
     assert QUIET.isoformat() not in _feed_runs(url, "audit.findings") or \

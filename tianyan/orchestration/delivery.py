@@ -9,7 +9,8 @@ arrived:
   include/config/orchestration.yaml, counted from the date's delivery hour). A delivery still missing then
   is recorded as MISSING (meta.feed_attempts / meta.feed_runs) and the task fails without retries, so
   the failure notification goes out and the run is not green.
-``tianyan run`` does not wait ($TIANYAN_NO_WAIT): a missing daily delivery is MISSING at once.
+``tianyan run`` does not wait ($TIANYAN_NO_WAIT): a missing daily delivery is recorded MISSING at once
+and the task is skipped (the run goes on; the command's summary lists the feeds MISSING).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class LandOperator(BaseOperator):
         raise AssertionError("unreachable")  # _missing raises
 
     def _missing(self, day: dt.date, *, waited: bool) -> None:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
         from tianyan.ingest.pipeline import record_missing
         from tianyan.registry import load_feeds
@@ -139,5 +140,8 @@ class LandOperator(BaseOperator):
         else:
             reason = f"no delivery of daily feed {feed.id} for {day} (tianyan run does not wait for deliveries)"
         record_missing(feed, day, reason)  # logs the reason too
+        if not waited:
+            # tianyan run keeps going (its summary lists the feeds MISSING); the scheduler's run goes red.
+            raise AirflowSkipException(f"MISSING: {reason}")
         # No retry: the window is closed. The failure callback sends the notification.
         raise AirflowFailException(f"MISSING: {reason}")
