@@ -422,6 +422,13 @@ def drop_dates(drop: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] != ["component"]:
+        import warnings
+
+        # Import-time notices of libraries (pgserver's runtime dir, Starlette's test client) are noise
+        # on the foreground console; the components keep theirs in their logs.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     if argv[:1] == ["component"]:
         run_component(argv[1])
         return 0
