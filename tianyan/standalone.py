@@ -231,11 +231,15 @@ class Supervisor:
 
     def stop(self) -> None:
         self.stopping = True
-        for c in self.children:
-            c.terminate()
         deadline = time.monotonic() + STOP_TIMEOUT_S
-        while time.monotonic() < deadline and any(c.alive() for c in self.children):
-            time.sleep(0.2)
+        # The scheduler first (no new tasks; its running tasks are told to stop and report through the
+        # api-server), the api-server last.
+        order = sorted(self.children, key=lambda c: c.name != "scheduler")
+        for group in (order[:1], order[1:]):
+            for c in group:
+                c.terminate()
+            while time.monotonic() < deadline and any(c.alive() for c in group):
+                time.sleep(0.2)
         for c in self.children:
             c.kill_group()
         if self.state_file is not None:
