@@ -10,7 +10,7 @@ DEMO_RESIDENTS ?= 20000
 DEMO_SEED ?= 7
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test lint airflow-ui generate clean
+.PHONY: install demo test lint airflow-ui generate stop-db bench-cycle clean
 
 # uv itself is bootstrapped from PyPI into a private venv when it is not on PATH.
 .venv-bootstrap/bin/uv:
@@ -37,9 +37,21 @@ lint: install
 	$(BIN)/ruff check tianyan dags plugins tests bench
 	$(BIN)/sqlfluff lint include/sql
 
-# The Airflow UI on http://localhost:8080 (login admin / admin), DAGs from dags/.
+# A local Airflow 3 in the foreground (scheduler, dag-processor, triggerer, api-server; PostgreSQL
+# metadata) serving the demo's drop through the department exchange: http://localhost:$(AIRFLOW_PORT),
+# login admin / admin. TIANYAN_DROP chooses another drop. Ctrl-C stops it.
+AIRFLOW_PORT ?= 8080
 airflow-ui: install
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m tianyan.standalone
+	AIRFLOW_PORT=$(AIRFLOW_PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m tianyan.standalone
+
+# Stop the embedded PostgreSQL (tianyan commands start it on demand and `tianyan run` / `make airflow-ui`
+# stop the one they started; this stops one left by another command).
+stop-db: install
+	$(BIN)/python -m tianyan.standalone stop-db
+
+# The daily cycle of the demo city under the local scheduler and in-process (not part of `make test`).
+bench-cycle: install
+	$(BIN)/python bench/bench_cycle.py
 
 clean:
 	rm -rf .tianyan .airflow $(DEMO_DROP)

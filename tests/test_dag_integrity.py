@@ -19,6 +19,8 @@ PARSE = textwrap.dedent(
     socket.socket.connect = _refuse
     socket.create_connection = _refuse
     from airflow.dag_processing.dagbag import BundleDagBag
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
     d = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
     bag = BundleDagBag(dag_folder=d, bundle_path=d, bundle_name="dags-folder")
     out = {"errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
@@ -31,6 +33,13 @@ PARSE = textwrap.dedent(
             "tasks": sorted(t.task_id for t in dag.tasks),
             "pools": sorted({t.pool for t in dag.tasks}),
             "order": list(bag.dags),
+            "start_dates": sorted({str(x) for x in [dag.start_date, *(t.start_date for t in dag.tasks)]}),
+            "operators": {t.task_id: type(t).__name__ for t in dag.tasks},
+            "sensor_modes": sorted({t.mode for t in dag.tasks if hasattr(t, "poke_interval")}),
+            # What the scheduler does with this DAG when it is first parsed or unpaused.
+            "first_run_after": str(coerce_to_core_timetable(dag.timetable).next_dagrun_info(
+                last_automated_data_interval=None,
+                restriction=TimeRestriction(dag.start_date, None, dag.catchup)).run_after),
         }
     print("@@" + json.dumps(out))
     """
@@ -81,3 +90,24 @@ def test_department_dags_have_a_task_group_per_feed_and_pools(parsed):
         assert f"dept_{feed.department}" in d["pools"] and "warehouse" in d["pools"]
         assert feed.department in d["tags"]
         assert f"`{feed.id}`" in d["doc_md"]
+
+
+def test_any_business_date_runs_and_unpausing_starts_no_run(parsed):
+    """No start_date: Airflow creates no task instance for a logical date before it (a backfill of
+    2024 would do nothing). And the first scheduled run is the next schedule point, not the last past
+    one: unpausing must not queue a run without data ahead of the one a user triggered."""
+    import pendulum
+
+    now = pendulum.now("UTC")
+    for dag_id, d in parsed["dags"].items():
+        assert d["start_dates"] == ["None"], f"{dag_id} has a start_date"
+        assert pendulum.parse(d["first_run_after"]) > now, f"{dag_id} would run at once when unpaused"
+
+
+def test_land_tasks_wait_deferred_and_sensors_free_their_slot(parsed):
+    for dag_id, d in parsed["dags"].items():
+        if dag_id.startswith("dept_"):
+            lands = {t: op for t, op in d["operators"].items() if t.endswith(".land")}
+            assert lands and set(lands.values()) == {"LandOperator"}, dag_id
+        assert d["sensor_modes"] in ([], ["reschedule"]), f"{dag_id}: a sensor holding a worker slot"
+    assert parsed["dags"]["scoring"]["sensor_modes"] == ["reschedule"]

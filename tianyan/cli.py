@@ -117,10 +117,19 @@ def run(
     scoring: Annotated[bool, typer.Option(help="Run the scoring DAG after the departments")] = True,
 ) -> None:
     """Run logical date(s) through every department DAG and then scoring."""
-    from tianyan.runner_local import run_dates
+    from tianyan.runner_local import (
+        RunRefused,
+        WarehouseUnreachable,
+        embedded_server_running,
+        run_dates,
+        stop_embedded_server_at_exit,
+    )
+    from tianyan.warehouse.conn import configured_url
 
     dates = sorted(_date(d) for d in date)
     failed = []
+    # The embedded PostgreSQL this run starts is stopped when it ends (unless something else uses it).
+    started_embedded = configured_url("warehouse") is None and not embedded_server_running()
 
     def step(day: str, out) -> None:
         mark = "[green]ok[/]" if out.state == "success" else f"[red]{out.state}[/] {', '.join(out.failed_tasks)}"
@@ -128,8 +137,23 @@ def run(
         if out.state != "success":
             failed.append(out)
 
-    run_dates(drop, dates, departments=department or None, scoring=scoring, on_step=step)
+    try:
+        run_dates(drop, dates, departments=department or None, scoring=scoring, on_step=step)
+    except RunRefused as exc:
+        console.print(f"[red]refused[/]: {exc}")
+        raise typer.Exit(2) from None
+    except WarehouseUnreachable as exc:
+        console.print(f"[red]stopped[/]: {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        # Airflow set the process's logging to its own INFO level; the console wants warnings only.
+        logging.getLogger().setLevel(logging.WARNING)
+        if started_embedded:
+            stop_embedded_server_at_exit()
     summary(dates[-1])
+    if started_embedded:
+        console.print("the embedded PostgreSQL started for this run stops when it ends (any tianyan command "
+                      "starts it again; `make stop-db` stops one left running)")
     if failed:
         console.print(f"[red]{len(failed)} DAG run(s) failed[/]; details in .tianyan/logs/airflow-run.log "
                       "and `tianyan feeds --format table`")
@@ -202,7 +226,9 @@ def summary(as_of: dt.date) -> None:
     f = _rows(
         "select count(*) filter (where status = 'LOADED') as loaded_feeds, "
         "count(*) filter (where status = 'REJECTED') as rejected, "
-        "count(*) filter (where status = 'NO_DELIVERY') as missing, coalesce(sum(delivered), 0) as delivered, "
+        "count(*) filter (where status = 'NO_DELIVERY') as no_delivery, "
+        "coalesce(string_agg(feed_id, ', ' order by feed_id) filter (where status = 'MISSING'), '') as missing, "
+        "count(*) filter (where status = 'FAILED') as failed, coalesce(sum(delivered), 0) as delivered, "
         "coalesce(sum(loaded), 0) as loaded, coalesce(sum(quarantined), 0) as quarantined, "
         "coalesce(sum(collapsed), 0) as collapsed from meta.feed_runs where delivery_date = :d",
         {"d": as_of},
@@ -213,9 +239,12 @@ def summary(as_of: dt.date) -> None:
     )
     out = Console()
     out.print(f"\n[bold]天眼 tianyan — daily cycle {as_of}[/]")
-    out.print(f"feeds loaded: {f['loaded_feeds']} (rejected {f['rejected']}, no delivery {f['missing']}); "
+    out.print(f"feeds loaded: {f['loaded_feeds']} (rejected {f['rejected']}, failed {f['failed']}, "
+              f"no delivery {f['no_delivery']}); "
               f"rows delivered {f['delivered']:,} = loaded {f['loaded']:,} + quarantined {f['quarantined']:,} "
               f"+ collapsed {f['collapsed']:,}")
+    if f["missing"]:
+        out.print(f"[red]missing[/] (daily feeds not delivered): {f['missing']}")
     t = Table(title=f"open alerts by model ({sum(r['alerts'] for r in a)} in all)")
     t.add_column("model")
     t.add_column("alerts", justify="right")
@@ -283,13 +312,34 @@ def exchange_serve(
     token: Annotated[str | None, typer.Option(envvar="TIANYAN_EXCHANGE_TOKEN", help="Bearer token")] = None,
     host: Annotated[str, typer.Option(help="Interface to bind (0.0.0.0 inside a container)")] = "127.0.0.1",
 ) -> None:
-    """Serve the drop folder's http feeds as the paged API and load its database feeds."""
+    """Serve the drop folder's http feeds as the paged API and load its database feeds.
+
+    Prints the token, the connection variables to give the Airflow components (scheduler, workers,
+    triggerer) and a ready line; Ctrl-C stops it. `make airflow-ui` starts one by itself."""
+    import json
     import secrets
 
     from tianyan.synth.exchange import serve
     from tianyan.warehouse.conn import exchange_url
 
-    serve(drop, port=port, host=host, token=token or secrets.token_urlsafe(16), db_url=exchange_url())
+    root = Path(drop).resolve()
+    try:
+        dates = json.loads((root / "manifest.json").read_text(encoding="utf-8")).get("dates") or []
+    except (OSError, ValueError):
+        dates = []
+
+    def ready(server, connections: dict[str, str]) -> None:
+        # The simulator's own random token: printed on purpose, the tasks need it (it guards nothing else).
+        print(f"# token: {server.token}")
+        print("# connections for the Airflow components (environment of scheduler, workers and triggerer):")
+        for name, value in connections.items():
+            print(f"export {name}='{value}'")
+        print(f"export TIANYAN_LANDING='{root}'")
+        print(f"tianyan exchange: ready at {server.base_url}, serving {root} (dates {', '.join(dates) or 'none'}); "
+              "Ctrl-C stops.", flush=True)
+
+    serve(root, port=port, host=host, token=token or secrets.token_urlsafe(16), db_url=exchange_url(),
+          on_ready=ready)
 
 
 def main() -> None:

@@ -30,6 +30,15 @@ COVERED_ELSEWHERE = {
     "docker compose build": "tests/deploy/test_compose.py::test_build_is_the_dockerfile and "
                             "::test_dockerfile_builds_on_the_official_image_matching_the_lock (no engine here)",
     "docker compose ps": "status only",
+    "make demo": "tests/e2e (the same `tianyan generate` + `tianyan run`); the Makefile target is what README documents",
+    "make airflow-ui": "tests/e2e/test_scheduler.py (starts it as make does: python -m tianyan.standalone)",
+    "AIRFLOW_PORT=8081 TIANYAN_DROP=/data/drop make airflow-ui":
+        "tests/e2e/test_scheduler.py (another port and drop) and tests/orchestration/test_standalone.py",
+    "curl -s -X POST localhost:8080/auth/token -H 'Content-Type: application/json' -d '{\"username\": \"admin\", "
+    "\"password\": \"admin\"}'": "tests/e2e/test_scheduler.py (tianyan.standalone.Client makes this call)",
+    "curl -s -X POST localhost:8080/api/v2/dags/dept_finance/dagRuns -H \"Authorization: Bearer $TOKEN\" -H "
+    "'Content-Type: application/json' -d '{\"logical_date\": null, \"conf\": {\"delivery_date\": \"2026-11-27\"}}'":
+        "tests/e2e/test_scheduler.py (tianyan.standalone.Client.trigger makes this call)",
 }
 COMPOSE_SUBCOMMANDS = {"build", "up", "ps", "run", "exec", "cp", "logs", "down", "restart", "config", "pull"}
 # docker compose options taking a value (so the next token is not a service).

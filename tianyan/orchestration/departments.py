@@ -1,28 +1,31 @@
 """One DAG per department, generated from the feed registry in sorted order.
 
 Each feed is a task group of two tasks: ``land`` (transport -> immutable archive, in the
-department's pool so its API or front-end database is not overrun) and ``validate_load``
+department's pool so its API or front-end database is not overrun; a daily feed waits there for a
+late delivery, deferred, see ``tianyan.orchestration.delivery``) and ``validate_load``
 (read -> normalise -> Great Expectations -> quarantine / COPY + merge, in the warehouse pool),
 which updates the feed's Asset with the batch id and row counts.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 
 from tianyan.orchestration.common import (
     CADENCE_ORDER,
     CRON_BY_CADENCE,
-    START_DATE,
+    DEPARTMENT_MAX_ACTIVE_RUNS,
+    NEVER_IMMEDIATELY,
     TIMEZONE,
     WAREHOUSE_POOL,
     default_args,
     department_pool,
     feed_asset,
-    landing_url,
-    local_date,
 )
 from tianyan.registry import FeedSpec, load_departments, load_feeds
+
+log = logging.getLogger(__name__)
 
 
 def feeds_by_department() -> dict[str, list[FeedSpec]]:
@@ -48,9 +51,11 @@ def doc_md(department: str, feeds: list[FeedSpec]) -> str:
         "Counts per delivery are in `meta.feed_runs` (`tianyan feeds`).",
         "",
         f"Department page: [/tianyan/departments/{department}](/tianyan/departments/{department}) · "
-        "[feed health](/tianyan/feed-health) · [Data Docs](/tianyan/data-docs/)",
+        "[feed health](/tianyan/feeds) · [Data Docs](/tianyan/data_docs/)",
         "",
-        "Trigger with config `{\"delivery_date\": \"YYYY-MM-DD\"}` to (re)load one date.",
+        "Trigger with config `{\"delivery_date\": \"YYYY-MM-DD\"}` to (re)load one date (any date: "
+        "historical backfills load like today). A daily feed whose delivery has not arrived waits for it "
+        "(deferred, `delivery_window` in `include/config/orchestration.yaml`), then fails as MISSING.",
     ]
     for f in feeds:
         d = f.delivery
@@ -72,21 +77,31 @@ def doc_md(department: str, feeds: list[FeedSpec]) -> str:
     return "\n".join(lines)
 
 
+def _log_result(feed_id: str, result) -> None:
+    """What a data engineer looks for in the task log: counts, batch, rules; never row values."""
+    log.info("%s %s: batch %s: delivered %d = loaded %d + quarantined %d + collapsed %d", feed_id,
+             result.delivery_date, result.batch_id, result.delivered, result.loaded, result.quarantined,
+             result.collapsed)
+    if result.failures_by_rule:
+        log.info("%s %s: quarantined rows by rule: %s (rows and raw values in meta.quarantine)", feed_id,
+                 result.delivery_date, ", ".join(f"{k} {v}" for k, v in sorted(result.failures_by_rule.items())))
+
+
 def build_department_dag(department: str, feeds: list[FeedSpec]):
     from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup, task
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from tianyan.notify import TianyanNotifier
+    from tianyan.orchestration.delivery import LandOperator
 
     cadence = department_cadence(feeds)
     tags = sorted({department, f"cadence:{cadence}"} | {f"transport:{f.delivery.transport}" for f in feeds})
     with DAG(
         dag_id=f"dept_{department}",
         description=f"{load_departments()[department]['en']}: {len(feeds)} feed(s)",
-        schedule=CronTriggerTimetable(CRON_BY_CADENCE[cadence], timezone=TIMEZONE),
-        start_date=START_DATE,
+        schedule=CronTriggerTimetable(CRON_BY_CADENCE[cadence], timezone=TIMEZONE, run_immediately=NEVER_IMMEDIATELY),
         catchup=False,
-        max_active_runs=1,
+        max_active_runs=DEPARTMENT_MAX_ACTIVE_RUNS,
         default_args=default_args(owner=f"{department}-data"),
         tags=tags,
         doc_md=doc_md(department, feeds),
@@ -96,36 +111,43 @@ def build_department_dag(department: str, feeds: list[FeedSpec]):
         for feed in feeds:
             asset = feed_asset(feed)
             with TaskGroup(group_id=feed.name, tooltip=feed.title):
-
-                @task(task_id="land", pool=department_pool(department), doc_md=f"Land and archive `{feed.id}`.")
-                def land(feed_id: str, **context) -> dict:
-                    from tianyan.ingest.pipeline import land_delivery
-
-                    landed = land_delivery(load_feeds()[feed_id], local_date(context), landing=landing_url())
-                    # Always return a value: a task returning None pushes no XCom for its downstream.
-                    return landed or {"feed_id": feed_id, "files": []}
+                land = LandOperator(
+                    task_id="land", feed_id=feed.id, pool=department_pool(department),
+                    doc_md=f"Land and archive `{feed.id}`" + (
+                        "; waits (deferred) for a late delivery, then fails as MISSING." if feed.delivery.cadence
+                        == "daily" else "; skipped on a date without a delivery."),
+                    # A fresh notifier per task: rendering its templates mutates it.
+                    on_failure_callback=TianyanNotifier(
+                        subject="[tianyan] {{ ti.dag_id }}.{{ ti.task_id }}: delivery missing, refused or not landed"),
+                )
 
                 @task(task_id="validate_load", pool=WAREHOUSE_POOL, outlets=[asset],
                       doc_md=f"Validate `{feed.id}` with Great Expectations, quarantine bad rows, merge good rows.",
-                      # A fresh notifier per task: rendering its templates mutates it.
                       on_failure_callback=TianyanNotifier(
                           subject="[tianyan] {{ ti.dag_id }}.{{ ti.task_id }}: delivery rejected or failed"))
                 def validate_load(feed_id: str, landed: dict, **context) -> dict:
                     from tianyan.ingest.pipeline import DeliveryRejected, load_delivery
 
-                    if not landed.get("files"):
+                    if not landed or not landed.get("files"):
                         raise AirflowSkipException(f"{feed_id}: nothing delivered for this date")
                     try:
                         result = load_delivery(load_feeds()[feed_id], landed)
                     except DeliveryRejected as exc:
                         # A rejected delivery fails the same way on every retry: fail now, visibly.
+                        log.error("%s batch %s REJECTED: %s", feed_id, landed.get("batch_id"), exc)
                         raise AirflowFailException(str(exc)) from exc
+                    _log_result(feed_id, result)
                     context["outlet_events"][feed_asset(load_feeds()[feed_id])].extra = result.asset_extra()
                     return result.asset_extra()
 
-                validate_load(feed.id, land(feed.id))
+                validate_load(feed.id, land.output)
     return dag
 
 
-def build_all() -> dict:
-    return {f"dept_{d}": build_department_dag(d, feeds) for d, feeds in feeds_by_department().items()}
+def build_all(only: str | None = None) -> dict:
+    """Every department DAG; ``only`` (a dag id) builds just that one (a task process needs no other)."""
+    depts = feeds_by_department()
+    if only and only.startswith("dept_") and only.removeprefix("dept_") in depts:
+        d = only.removeprefix("dept_")
+        return {only: build_department_dag(d, depts[d])}
+    return {f"dept_{d}": build_department_dag(d, feeds) for d, feeds in depts.items()}

@@ -1,15 +1,33 @@
 """The scoring DAG: scheduled on the feed Assets (any of them) with a daily fallback.
 
-Models whose input feeds received new data run as mapped tasks (one per model, so a failing
-model fails visibly without blocking the others); the clock fallback and manual runs score all
-enabled models. The as-of date is the run's business date (conf ``as_of`` wins).
+An Asset-triggered run first waits until no department run is queued or running (``wait_for_loads``,
+a reschedule-mode sensor: no worker slot between looks; at most ``scoring_settle_max`` of
+include/config/orchestration.yaml), so the models score the day's loads once rather than once per
+arriving feed. It then runs the models whose input feeds received new data and whose inputs changed
+since their last run, as mapped tasks (one per model, so a failing model fails visibly without
+blocking the others); the clock fallback and manual runs score all enabled models. The as-of date is
+the run's business date (conf ``as_of`` wins).
 """
 
 from __future__ import annotations
 
-from tianyan.orchestration.common import START_DATE, TIMEZONE, default_args, feed_asset, local_date
+import datetime as dt
+import logging
+
+from tianyan.orchestration.common import (
+    NEVER_IMMEDIATELY,
+    TIMEZONE,
+    default_args,
+    department_dag_ids,
+    feed_asset,
+    local_date,
+    scoring_settle,
+    waits_enabled,
+)
 from tianyan.registry import load_feeds
 from tianyan.registry.models import load_models
+
+log = logging.getLogger(__name__)
 
 
 def models_for(triggering_feeds: set[str] | None) -> list[str]:
@@ -19,10 +37,42 @@ def models_for(triggering_feeds: set[str] | None) -> list[str]:
     return [m.id for m in models]
 
 
+# Task states of work in progress; a deferred land task waits for a delivery that may take hours.
+_ACTIVE_TI_STATES = ["scheduled", "queued", "running", "up_for_retry", "up_for_reschedule", "restarting"]
+
+
+def loads_in_flight(ti) -> list[str]:
+    """Department DAGs with a run that is queued or still loading (a run whose only unfinished work is
+    a land task waiting for a late delivery does not count: scoring does not wait for deliveries)."""
+    def loading(dag_id: str) -> bool:
+        if ti.get_dr_count(dag_id=dag_id, states=["queued"]):
+            return True
+        if not ti.get_dr_count(dag_id=dag_id, states=["running"]):
+            return False
+        # Between two scheduler steps a running run has neither active nor deferred tasks.
+        return bool(ti.get_ti_count(dag_id=dag_id, states=_ACTIVE_TI_STATES)
+                    or not ti.get_ti_count(dag_id=dag_id, states=["deferred"]))
+
+    return [d for d in department_dag_ids() if loading(d)]
+
+
+def changed_models(model_ids: list[str], as_of) -> list[str]:
+    """The models whose inputs changed since their last run (run_model would skip the others)."""
+    from tianyan.scoring.runner import input_fingerprint, last_fingerprint
+    from tianyan.warehouse.conn import engine
+
+    models = load_models()
+    with engine().connect() as conn:
+        return [m for m in model_ids
+                if input_fingerprint(conn, models[m], as_of) != last_fingerprint(conn, models[m])]
+
+
 def doc_md() -> str:
     return (
         "# Scoring\n\nRuns the supervision models (`include/sql/models/<domain>/<ID>.sql`) when any input "
-        "feed's Asset is updated, and daily at 06:00 China time as a fallback. Each model is a mapped "
+        "feed's Asset is updated, and daily at 06:00 China time as a fallback. An Asset-triggered run first "
+        "waits for the department runs in flight to finish (`scoring_settle_max` in "
+        "`include/config/orchestration.yaml`), then runs the models whose inputs changed. Each model is a mapped "
         "task; results merge into `alerts.alert` (deterministic ids; missing evidence -> RESOLVED) and "
         "every run is logged in `alerts.scoring_runs`. Trigger with `{\"as_of\": \"YYYY-MM-DD\"}` to score "
         "a date. Tune or disable models in `include/config/models.yaml`."
@@ -37,9 +87,8 @@ def build_scoring_dag():
         dag_id="scoring",
         description="Run the supervision models and write alerts",
         schedule=AssetOrTimeSchedule(
-            timetable=CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE), assets=AssetAny(*assets)
+            timetable=CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE, run_immediately=NEVER_IMMEDIATELY), assets=AssetAny(*assets)
         ),
-        start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         default_args=default_args(owner="supervision-models"),
@@ -47,6 +96,27 @@ def build_scoring_dag():
         doc_md=doc_md(),
         params={"as_of": Param(None, type=["null", "string"], format="date", description="Score as of this date")},
     ) as dag:
+        settle_max, settle_poke = scoring_settle()
+
+        @task.sensor(task_id="wait_for_loads", mode="reschedule", poke_interval=settle_poke,
+                     timeout=settle_max + 3600, retries=2)
+        def wait_for_loads(**context) -> bool:
+            import pendulum
+
+            run = context["dag_run"]
+            if not waits_enabled() or run.run_type != "asset_triggered":
+                return True
+            busy = loads_in_flight(context["ti"])
+            if not busy:
+                return True
+            waited = (pendulum.now("UTC") - pendulum.instance(run.start_date or run.queued_at)).total_seconds()
+            if waited >= settle_max:
+                log.warning("scoring now although %d department run(s) are still loading (waited %.0fs): %s",
+                            len(busy), waited, ", ".join(busy))
+                return True
+            log.info("waiting for %d department run(s) to finish loading before scoring: %s", len(busy),
+                     ", ".join(busy))
+            return False
 
         @task
         def plan(**context) -> dict:
@@ -65,7 +135,30 @@ def build_scoring_dag():
                 as_of = local_date(context).isoformat()
             else:
                 as_of = max(dates)
-            return {"as_of": as_of, "models": models_for(feeds or None)}
+            models = models_for(feeds or None)
+            unchanged: list[str] = []
+            if context["dag_run"].run_type == "asset_triggered":
+                # After the wait, loads that arrived since this run was created are in the warehouse too
+                # (their events queue the next run): score every model with new inputs now, so the next
+                # run finds nothing left to do.
+                candidates = models_for(None)
+                current = changed_models(candidates, dt.date.fromisoformat(as_of))
+                unchanged = [m for m in candidates if m not in current]
+                models = current
+            enabled = models_for(None)
+            all_ids = sorted(load_models())
+            log.info("scoring as of %s: %d model(s) to run%s: %s", as_of, len(models),
+                     f" (triggered by updates of: {', '.join(sorted(feeds))})" if feeds else " (all enabled)",
+                     ", ".join(models) or "none")
+            if unchanged:
+                log.info("skipped, inputs unchanged since their last run: %s", ", ".join(unchanged))
+            skipped = [m for m in enabled if m not in models and m not in unchanged]
+            if skipped:
+                log.info("skipped, none of their input feeds updated: %s", ", ".join(skipped))
+            disabled = [m for m in all_ids if m not in enabled]
+            if disabled:
+                log.info("disabled in include/config/models.yaml: %s", ", ".join(disabled))
+            return {"as_of": as_of, "models": models}
 
         @task
         def model_ids(p: dict) -> list[dict]:
@@ -73,7 +166,6 @@ def build_scoring_dag():
 
         @task(map_index_template="{{ model_id }}")
         def score(job: dict) -> dict:
-            import datetime as dt
             from dataclasses import asdict
 
             from airflow.sdk import get_current_context
@@ -83,11 +175,16 @@ def build_scoring_dag():
             get_current_context()["model_id"] = job["model_id"]  # names the mapped instance in the UI
 
             run = run_model(load_models()[job["model_id"]], dt.date.fromisoformat(job["as_of"]))
+            if run.status == "SKIPPED":
+                log.info("%s as of %s: skipped, inputs unchanged since its last run", run.model_id, run.as_of)
+            else:
+                log.info("%s as of %s: %s, %d hit(s): %d new, %d updated, %d resolved alert(s); %d rows scanned, "
+                         "%d ms", run.model_id, run.as_of, run.status, run.hits, run.alerts_new, run.alerts_updated,
+                         run.alerts_resolved, run.rows_scanned, run.duration_ms)
             return asdict(run)
 
         @task(trigger_rule="all_done")
         def refresh_marts(p: dict) -> None:
-            import datetime as dt
 
             from tianyan.scoring.marts import refresh
 
@@ -95,7 +192,6 @@ def build_scoring_dag():
 
         @task
         def daily_report(p: dict) -> str:
-            import datetime as dt
 
             from tianyan.report import write_report
 
@@ -103,13 +199,13 @@ def build_scoring_dag():
 
         @task
         def announce_high_alerts(p: dict) -> int:
-            import datetime as dt
 
             from tianyan.notify import notify_new_high_alerts
 
             return notify_new_high_alerts(dt.date.fromisoformat(p["as_of"]))
 
         p = plan()
+        wait_for_loads() >> p
         scores = score.expand(job=model_ids(p))
         marts = refresh_marts(p)
         scores >> marts >> [daily_report(p), announce_high_alerts(p)]

@@ -73,6 +73,14 @@ def input_fingerprint(conn, model: ModelSpec, as_of: dt.date) -> str:
     return hashlib.sha256(doc.encode()).hexdigest()[:16]
 
 
+def last_fingerprint(conn, model: ModelSpec) -> str | None:
+    """Input fingerprint of the model's latest run. The alerts reflect that run (whatever its date),
+    so a model whose fingerprint equals it has nothing to do."""
+    return conn.execute(sa.text(
+        "select input_fingerprint from alerts.scoring_runs where model_id = :m "
+        "and status in ('SUCCESS', 'SKIPPED') order by run_id desc limit 1"), {"m": model.id}).scalar()
+
+
 def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force: bool = False) -> ModelRun:
     """Score one model as of a date; skipped (recorded as SKIPPED) when nothing it depends on changed."""
     eng = get_engine(url)
@@ -81,11 +89,7 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
     run = ModelRun(model.id, as_of.isoformat(), "SUCCESS")
     with eng.begin() as conn:
         fp = input_fingerprint(conn, model, as_of)
-        # The alerts reflect the model's latest run (whatever its date), so compare with that one.
-        last = conn.execute(sa.text(
-            "select input_fingerprint from alerts.scoring_runs where model_id = :m "
-            "and status in ('SUCCESS', 'SKIPPED') order by run_id desc limit 1"), {"m": model.id}).scalar()
-        if last == fp and not force:
+        if last_fingerprint(conn, model) == fp and not force:
             run.status = "SKIPPED"
             run.duration_ms = int((time.monotonic() - started) * 1000)
             _record(conn, model, as_of, run, fp)
