@@ -26,6 +26,7 @@ from tianyan.orchestration.common import (
 )
 from tianyan.registry import load_feeds
 from tianyan.registry.models import load_models
+from tianyan.scoring.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def changed_models(model_ids: list[str], as_of) -> list[str]:
 def doc_md() -> str:
     return (
         "# Scoring\n\nRuns the supervision models (`include/sql/models/<domain>/<ID>.sql`) when any input "
-        "feed's Asset is updated, and daily at 06:00 China time as a fallback. An Asset-triggered run first "
+        f"feed's Asset is updated, and on the clock (`{load_settings().schedule}` China time, `schedule` in "
+        "`include/config/scoring.yaml`) as a fallback. An Asset-triggered run first "
         "waits for the department runs in flight to finish (`scoring_settle_max` in "
         "`include/config/orchestration.yaml`), then runs the models whose inputs changed. Each model is a mapped "
         "task; results merge into `alerts.alert` (deterministic ids; missing evidence -> RESOLVED) and "
@@ -87,7 +89,9 @@ def build_scoring_dag():
         dag_id="scoring",
         description="Run the supervision models and write alerts",
         schedule=AssetOrTimeSchedule(
-            timetable=CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE, run_immediately=NEVER_IMMEDIATELY), assets=AssetAny(*assets)
+            timetable=CronTriggerTimetable(load_settings().schedule, timezone=TIMEZONE,
+                                           run_immediately=NEVER_IMMEDIATELY),
+            assets=AssetAny(*assets),
         ),
         catchup=False,
         max_active_runs=1,
