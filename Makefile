@@ -42,12 +42,12 @@ lint: install
 # login admin / admin. TIANYAN_DROP chooses another drop. Ctrl-C stops it.
 AIRFLOW_PORT ?= 8080
 airflow-ui: install
-	AIRFLOW_PORT=$(AIRFLOW_PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m tianyan.standalone
+	AIRFLOW_PORT=$(AIRFLOW_PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m tianyan.orchestration.standalone
 
 # Stop the embedded PostgreSQL (tianyan commands start it on demand and `tianyan run` / `make airflow-ui`
 # stop the one they started; this stops one left by another command).
 stop-db: install
-	$(BIN)/python -m tianyan.standalone stop-db
+	$(BIN)/python -m tianyan.orchestration.standalone stop-db
 
 # The daily cycle of the demo city under the local scheduler and in-process (not part of `make test`).
 bench-cycle: install

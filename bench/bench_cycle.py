@@ -8,7 +8,7 @@ The city is `make demo`'s (20,000 residents, seed 7, 2026-11-27), generated into
 front-end exchange, Airflow metadata; prefix tianyan_bench_cycle_) and its own Airflow home and state
 directory under /tmp/tianyan_bench/cycle/, so both start from the same empty warehouse:
 
-1. scheduler: `make airflow-ui` (tianyan.standalone: scheduler + dag-processor + triggerer + api-server,
+1. scheduler: `make airflow-ui` (tianyan.orchestration.standalone: scheduler + dag-processor + triggerer + api-server,
    LocalExecutor) started as a child process; once it prints its ready line (start-up time printed,
    not counted), the 24 department DAGs are triggered through the REST API (logical_date null, conf
    delivery_date) and the clock runs until every run has finished and the Asset-triggered scoring has
@@ -88,7 +88,7 @@ def _side_env(dbs: Databases, side: str) -> tuple[dict[str, str], str]:
 
 
 def scheduler_cycle(dbs: Databases, drop: Path, day: dt.date) -> dict:
-    from tianyan.standalone import LocalAirflow, free_port, wait_for_cycle
+    from tianyan.orchestration.standalone import LocalAirflow, free_port, wait_for_cycle
 
     env, wh = _side_env(dbs, "scheduler")
     log = BENCH_ROOT / "cycle" / "scheduler" / "supervisor.log"

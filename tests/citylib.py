@@ -1,5 +1,5 @@
 """Test helpers: a synthetic city's deliveries loaded through the pipeline (no Airflow). The
-department exchange for its http and database feeds is ``tianyan.runner_local.exchange_for``."""
+department exchange for its http and database feeds is ``tianyan.orchestration.inprocess.exchange_for``."""
 
 from __future__ import annotations
 

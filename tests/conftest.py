@@ -25,7 +25,7 @@ os.environ["TIANYAN_STATE_DIR"] = tempfile.mkdtemp(prefix="tianyan-state-")
 os.environ.pop("TIANYAN_ARCHIVE", None)
 # Airflow reads its configuration on first import: apply the checkout's settings (DAGs folder,
 # SQLite metadata in the session's home) now, whichever test module imports airflow first.
-from tianyan import localenv  # noqa: E402
+from tianyan.orchestration import localenv  # noqa: E402
 
 localenv.apply()
 

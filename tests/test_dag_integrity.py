@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from tianyan import localenv, paths
+from tianyan import paths
+from tianyan.orchestration import localenv
 
 PARSE = textwrap.dedent(
     """

@@ -117,7 +117,7 @@ def run(
     scoring: Annotated[bool, typer.Option(help="Run the scoring DAG after the departments")] = True,
 ) -> None:
     """Run logical date(s) through every department DAG and then scoring."""
-    from tianyan.runner_local import (
+    from tianyan.orchestration.inprocess import (
         RunRefused,
         WarehouseUnreachable,
         embedded_server_running,
@@ -260,7 +260,7 @@ def summary(as_of: dt.date) -> None:
 @app.command()
 def dictionary() -> None:
     """Regenerate docs/data-dictionary.md from the registry, the warehouse catalog and the models."""
-    from tianyan.dictionary import write
+    from tianyan.warehouse.dictionary import write
     from tianyan.warehouse.migrate import migrate as do_migrate
 
     do_migrate()
@@ -273,7 +273,7 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Output folder (default .tianyan/reports)")] = None,
 ) -> None:
     """Refresh the marts (lifecycle, risk index, feed health) and write the daily HTML report."""
-    from tianyan.report import write_report
+    from tianyan.alerts.report import write_report
     from tianyan.scoring.marts import refresh
 
     d = _date(as_of)
@@ -292,7 +292,7 @@ def evaluate(
     from tianyan.scoring.evaluate import read_as_of
 
     if load:
-        from tianyan.runner_local import run_dates
+        from tianyan.orchestration.inprocess import run_dates
 
         run_dates(drop, [read_as_of(drop)], scoring=False)
     report = do_evaluate(drop)

@@ -46,7 +46,7 @@ def test_connection_list_matches_the_registry_and_conventions():
 
 
 def test_examples_parse_as_the_declared_type():
-    from tianyan.ingest.connections import parse
+    from tianyan.connections import parse
 
     for cid, c in connection_list().items():
         conn = parse(cid, c["example"])
@@ -85,7 +85,7 @@ def test_embedded_mode_sets_the_same_ids():
     departments = {cid for cid in connection_list() if cid not in FIXED}
     assert set(env) == {env_var(cid) for cid in departments}
     # runner_local sets AIRFLOW_CONN_WAREHOUSE; tianyan.warehouse.conn reads `warehouse` and `exchange_db`.
-    for path, ids in (("tianyan/runner_local.py", {"warehouse"}), ("tianyan/warehouse/conn.py", {"warehouse", "exchange_db"})):
+    for path, ids in (("tianyan/orchestration/inprocess.py", {"warehouse"}), ("tianyan/warehouse/conn.py", {"warehouse", "exchange_db"})):
         text = (ROOT / path).read_text(encoding="utf-8")
         for cid in ids:
             assert f'"{cid}"' in text or env_var(cid) in text, (path, cid)

@@ -24,21 +24,21 @@ from deploy_helpers import ROOT, check_tianyan, raw_compose
 
 GUIDES = [ROOT / "docs" / "operations.md", ROOT / "docs" / "scale-out.md"]
 COVERED_ELSEWHERE = {
-    "python -m tianyan.warehouse.ddl": "tests/unit/test_registry.py::test_feed_tables_migration_is_generated_from_the_registry "
+    "python -m tianyan.warehouse.ddl": "tests/registry/test_feed_registry.py::test_feed_tables_migration_is_generated_from_the_registry "
                                        "(runs render(); `main` only writes its output)",
     "openssl rand -hex 32": "standard tool: prints a random secret",
     "docker compose build": "tests/deploy/test_compose.py::test_build_is_the_dockerfile and "
                             "::test_dockerfile_builds_on_the_official_image_matching_the_lock (no engine here)",
     "docker compose ps": "status only",
     "make demo": "tests/e2e (the same `tianyan generate` + `tianyan run`); the Makefile target is what README documents",
-    "make airflow-ui": "tests/e2e/test_scheduler.py (starts it as make does: python -m tianyan.standalone)",
+    "make airflow-ui": "tests/e2e/test_scheduler.py (starts it as make does: python -m tianyan.orchestration.standalone)",
     "AIRFLOW_PORT=8081 TIANYAN_DROP=/data/drop make airflow-ui":
         "tests/e2e/test_scheduler.py (another port and drop) and tests/orchestration/test_standalone.py",
     "curl -s -X POST localhost:8080/auth/token -H 'Content-Type: application/json' -d '{\"username\": \"admin\", "
-    "\"password\": \"admin\"}'": "tests/e2e/test_scheduler.py (tianyan.standalone.Client makes this call)",
+    "\"password\": \"admin\"}'": "tests/e2e/test_scheduler.py (tianyan.orchestration.standalone.Client makes this call)",
     "curl -s -X POST localhost:8080/api/v2/dags/dept_finance/dagRuns -H \"Authorization: Bearer $TOKEN\" -H "
     "'Content-Type: application/json' -d '{\"logical_date\": null, \"conf\": {\"delivery_date\": \"2026-11-27\"}}'":
-        "tests/e2e/test_scheduler.py (tianyan.standalone.Client.trigger makes this call)",
+        "tests/e2e/test_scheduler.py (tianyan.orchestration.standalone.Client.trigger makes this call)",
 }
 COMPOSE_SUBCOMMANDS = {"build", "up", "ps", "run", "exec", "cp", "logs", "down", "restart", "config", "pull"}
 # docker compose options taking a value (so the next token is not a service).

@@ -4,7 +4,7 @@ positives found, no near-miss flagged, nothing else flagged (the background is c
 import pytest
 from citylib import load_dates
 
-from tianyan.runner_local import exchange_for
+from tianyan.orchestration.inprocess import exchange_for
 from tianyan.scoring.evaluate import compare, current_alerts, read_answer_key, read_as_of, score_all
 from tianyan.warehouse.migrate import migrate
 

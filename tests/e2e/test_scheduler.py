@@ -1,6 +1,6 @@
 """The daily cycle under Airflow's own scheduler, as a data engineer runs it from the UI.
 
-`make airflow-ui` (tianyan.standalone: scheduler with LocalExecutor, dag-processor, triggerer and
+`make airflow-ui` (tianyan.orchestration.standalone: scheduler with LocalExecutor, dag-processor, triggerer and
 api-server as child processes) is started against PostgreSQL metadata of its own, on a port other
 than 8080, serving a small generated city through the simulated exchange. The 24 department DAGs
 are triggered through the REST API (logical_date null, conf delivery_date); the test waits for the
@@ -84,7 +84,7 @@ def _wait(what: str, check, timeout: float, poll: float = 1.0):
 
 @pytest.fixture(scope="module")
 def cycle(city, make_database, tmp_path_factory, hook):
-    from tianyan.standalone import LocalAirflow, free_port, wait_for_cycle
+    from tianyan.orchestration.standalone import LocalAirflow, free_port, wait_for_cycle
 
     root = tmp_path_factory.mktemp("sched-run")
     # In-process reference, started first, at the same time: `tianyan run` on the same drop.

@@ -61,7 +61,7 @@ def drop(tmp_path_factory):
 
 
 def _run(drop, url):
-    from tianyan.runner_local import run_dates
+    from tianyan.orchestration.inprocess import run_dates
 
     os.environ["AIRFLOW_CONN_WAREHOUSE"] = url
     return run_dates(str(drop), [DAY], departments=["public_security", "health", "civil_affairs"])

@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 import pytest
 from citylib import load_dates
 
+from tianyan.orchestration.inprocess import exchange_for
 from tianyan.registry import FeedSpec, load_feeds
-from tianyan.runner_local import exchange_for
 from tianyan.scoring.evaluate import current_alerts, read_as_of, score_all
 from tianyan.warehouse.conn import psycopg_dsn
 from tianyan.warehouse.migrate import migrate

@@ -16,8 +16,8 @@ import pytest
 from citylib import load_dates
 
 from tianyan.ingest.pipeline import DeliveryRejected, process_delivery
+from tianyan.orchestration.inprocess import exchange_for
 from tianyan.registry import load_feeds
-from tianyan.runner_local import exchange_for
 from tianyan.warehouse.conn import psycopg_dsn
 from tianyan.warehouse.migrate import migrate
 

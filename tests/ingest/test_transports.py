@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from werkzeug import Request, Response
 
-from tianyan.ingest import connections
+from tianyan import connections
 from tianyan.ingest.transports import (
     HttpPolicy,
     TransportAuthError,
@@ -336,8 +336,13 @@ def test_database_missing_table_is_a_clear_error(pg_url, feeds, tmp_path, monkey
 
 
 def test_connection_from_airflow_inside_a_task(monkeypatch):
-    """Without an env var, a running task asks Airflow (metadata DB / secrets backend)."""
+    """Without an env var, a running task asks Airflow (metadata DB / secrets backend), through the lookup
+    the DAG modules register (tianyan.orchestration.connections)."""
     from airflow.sdk import Connection
+
+    from tianyan.orchestration import connections as airflow_connections
+
+    airflow_connections.register()
 
     monkeypatch.delenv("AIRFLOW_CONN_HEALTH_API", raising=False)
     monkeypatch.setenv("AIRFLOW_CTX_DAG_ID", "health")

@@ -1,4 +1,4 @@
-"""`make airflow-ui`'s supervisor (tianyan.standalone) without starting Airflow: restarts, stopping,
+"""`make airflow-ui`'s supervisor (tianyan.orchestration.standalone) without starting Airflow: restarts, stopping,
 refusals, settings shared by the components; and `tianyan exchange serve`'s ready output."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import httpx
 import psutil
 import pytest
 
-from tianyan import localenv, paths, standalone
-from tianyan.runner_local import RUN_LOCK, UI_LOCK
+from tianyan import paths
+from tianyan.orchestration import localenv, standalone
+from tianyan.orchestration.inprocess import RUN_LOCK, UI_LOCK
 
 
 class Scripted(standalone.Child):

@@ -175,7 +175,7 @@ def hostile_warehouse(warehouse_url):
 
 
 def test_plugin_pages_and_report_escape_hostile_values(hostile_warehouse, tmp_path, monkeypatch):
-    from tianyan.report import write_report
+    from tianyan.alerts.report import write_report
 
     url, as_of = hostile_warehouse
     state = tmp_path / "state"

@@ -10,7 +10,7 @@ import httpx
 import psycopg
 import pytest
 
-from tianyan.ingest.connections import parse
+from tianyan.connections import parse
 from tianyan.synth.exchange import (
     ExchangeLoadError,
     ExchangeServer,

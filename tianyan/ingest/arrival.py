@@ -24,7 +24,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from tianyan.ingest.connections import ConnectionNotFound, get_connection
+from tianyan.connections import ConnectionNotFound, get_connection
 from tianyan.ingest.transports import conn_id_for
 from tianyan.registry import FeedSpec
 

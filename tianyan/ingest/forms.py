@@ -266,7 +266,7 @@ def parse_bools(a: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 # ---------------------------------------------------------------------------------------------
 # The documented contract: every form with examples (delivered text -> canonical text), and forms
-# that are refused. tests/unit/test_contract_forms.py runs each through the normaliser.
+# that are refused. tests/ingest/test_contract_forms.py runs each through the normaliser.
 # ---------------------------------------------------------------------------------------------
 
 

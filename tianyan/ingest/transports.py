@@ -44,7 +44,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from tianyan.ingest.connections import ConnectionNotFound, ConnectionSettings, get_connection
+from tianyan.connections import ConnectionNotFound, ConnectionSettings, get_connection
 from tianyan.registry import FeedSpec
 
 log = logging.getLogger(__name__)

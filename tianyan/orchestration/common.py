@@ -10,7 +10,11 @@ from functools import cache
 import pendulum
 import yaml
 
+from tianyan.orchestration import connections as airflow_connections
 from tianyan.registry import FeedSpec
+
+# Tasks read connections through tianyan.connections; inside a task Airflow's own store answers too.
+airflow_connections.register()
 
 TIMEZONE = "Asia/Shanghai"
 # The DAGs have no start_date: a business date is any date (historical backfills are normal work,

@@ -91,8 +91,8 @@ def build_department_dag(department: str, feeds: list[FeedSpec]):
     from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup, task
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-    from tianyan.notify import TianyanNotifier
     from tianyan.orchestration.delivery import LandOperator
+    from tianyan.orchestration.notifier import TianyanNotifier
 
     cadence = department_cadence(feeds)
     tags = sorted({department, f"cadence:{cadence}"} | {f"transport:{f.delivery.transport}" for f in feeds})

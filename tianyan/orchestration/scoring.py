@@ -197,14 +197,14 @@ def build_scoring_dag():
         @task
         def daily_report(p: dict) -> str:
 
-            from tianyan.report import write_report
+            from tianyan.alerts.report import write_report
 
             return str(write_report(dt.date.fromisoformat(p["as_of"])))
 
         @task
         def announce_high_alerts(p: dict) -> int:
 
-            from tianyan.notify import notify_new_high_alerts
+            from tianyan.orchestration.notifier import notify_new_high_alerts
 
             return notify_new_high_alerts(dt.date.fromisoformat(p["as_of"]))
 

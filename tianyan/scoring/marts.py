@@ -3,7 +3,7 @@
 ``refresh(as_of)``:
 1. copies the model catalogue (domain, title, severity) and each feed's cadence into the warehouse,
    because the marts need them in SQL;
-2. runs the alert lifecycle (``tianyan.lifecycle.apply``): routing, outcomes, history, overdue;
+2. runs the alert lifecycle (``tianyan.alerts.lifecycle.apply``): routing, outcomes, history, overdue;
 3. runs include/sql/marts/*.sql in name order in one transaction. Each file replaces the rows of
    ``as_of`` in its mart (delete + insert), so a refresh can be repeated and days can be replayed.
 """
@@ -15,7 +15,8 @@ import logging
 
 import sqlalchemy as sa
 
-from tianyan import lifecycle, paths
+from tianyan import paths
+from tianyan.alerts import lifecycle
 from tianyan.registry import RegistryError, load_feeds
 from tianyan.registry import models as models_registry
 from tianyan.scoring.settings import ScoringSettings, load_settings

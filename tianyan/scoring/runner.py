@@ -1,6 +1,6 @@
 """Run one supervision model as of a date and hand its hits to the alert lifecycle.
 
-The model's rows go into a temp table ``_hits``; ``tianyan.lifecycle.record_scoring`` merges them
+The model's rows go into a temp table ``_hits``; ``tianyan.alerts.lifecycle.record_scoring`` merges them
 into ``alerts.alert`` (alert_id = md5(model | subject kind | subject | evidence key), so a re-run
 updates, never duplicates; alerts no longer produced are RESOLVED by data, never deleted; a hit on a
 resolved alert reopens it), writing every status change's event. Every run is recorded in
@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
-from tianyan import lifecycle, paths
+from tianyan import paths
+from tianyan.alerts import lifecycle
 from tianyan.registry.models import OUTPUT_COLUMNS, ModelSpec
 from tianyan.warehouse.conn import engine as get_engine
 

@@ -6,7 +6,7 @@ generated with the types of its time (``INITIAL_PG_TYPES``: timestamps without t
 migrations change it (0009 made every feed timestamp a ``timestamptz``). Two tests keep this honest:
 0002 equals ``render(INITIAL_PG_TYPES)``, and a database migrated through every migration has exactly
 the tables, columns, types and views of a database built from ``render()`` alone
-(tests/unit/test_feed_tables_migrations.py). A migration already applied somewhere is never edited in
+(tests/warehouse/test_feed_tables_migrations.py). A migration already applied somewhere is never edited in
 meaning; a contract change that alters a stored type needs a new migration, which the second test asks
 for. Run ``python -m tianyan.warehouse.ddl`` after changing a contract (it rewrites 0002).
 """

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tianyan import paths
-from tianyan.report import svg
+from tianyan.alerts.report import svg
 from tianyan.warehouse.conn import engine as get_engine
 
 log = logging.getLogger(__name__)

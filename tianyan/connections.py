@@ -4,8 +4,14 @@ Order of lookup for ``conn_id``:
 1. ``AIRFLOW_CONN_<CONN_ID upper>`` in the environment, in either form Airflow accepts: a URI
    (``http://:TOKEN@127.0.0.1:8765/``, ``postgresql://user:pw@host:5432/db?sslmode=require``) or
    a JSON document (``{"conn_type": "postgres", "host": ..., "password": ..., "extra": {...}}``).
-2. Inside an Airflow task only: ``airflow.sdk.Connection.get(conn_id)`` so that the metadata
-   database and any secrets backend can answer.
+2. The lookups registered with ``register_lookup``: inside an Airflow task, the task SDK's
+   ``Connection.get`` (registered by ``tianyan.orchestration.connections``, the only Airflow code) so
+   that the metadata database and any secrets backend can answer.
+
+Secrets found are handed to the registered maskers (Airflow's log masker inside a task).
+
+The one parser of Airflow connections: ingest transports, the warehouse (``tianyan.warehouse.conn``) and
+the notifications (``tianyan.alerts.notify``) all read their connections here.
 
 Conn ids used by the ingest transports: ``<department>_api`` (http feeds: host/port of the
 exchange, password = bearer token) and ``<department>_db`` (database feeds: the department's
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -202,39 +209,32 @@ def parse(conn_id: str, raw: str) -> ConnectionSettings:
     return parse_json(conn_id, raw) if raw.startswith("{") else parse_uri(conn_id, raw)
 
 
-def _from_airflow(conn_id: str) -> ConnectionSettings | None:
-    """Ask the Airflow task SDK; only meaningful inside a running task."""
-    if not os.environ.get("AIRFLOW_CTX_DAG_ID"):
-        return None
-    try:
-        from airflow.sdk import Connection
-    except ImportError:
-        return None
-    try:
-        c = Connection.get(conn_id)
-    except Exception:  # noqa: BLE001 - the SDK raises its own not-found types; we report ours
-        return None
-    return ConnectionSettings(
-        conn_id=conn_id,
-        conn_type=c.conn_type or "",
-        host=c.host or None,
-        port=c.port,
-        login=c.login or None,
-        password=c.password or None,
-        schema=c.schema or None,
-        extra=dict(c.extra_dejson or {}),
-    )
+Lookup = Callable[[str], "ConnectionSettings | None"]
+_LOOKUPS: list[Lookup] = []
+_MASKERS: list[Callable[[str], None]] = []
+
+
+def register_lookup(lookup: Lookup, *, masker: Callable[[str], None] | None = None) -> None:
+    """Add a lookup asked after the environment (returns None when it has no such connection) and a
+    masker every secret found is given to. Registering the same function twice adds it once."""
+    if lookup not in _LOOKUPS:
+        _LOOKUPS.append(lookup)
+    if masker is not None and masker not in _MASKERS:
+        _MASKERS.append(masker)
+
+
+def _from_lookups(conn_id: str) -> ConnectionSettings | None:
+    for lookup in _LOOKUPS:
+        found = lookup(conn_id)
+        if found is not None:
+            return found
+    return None
 
 
 def _mask(secret: str | None) -> None:
-    """Register the secret with Airflow's log masker when running inside a task."""
-    if not secret or not os.environ.get("AIRFLOW_CTX_DAG_ID"):
-        return
-    try:
-        from airflow.sdk.log import mask_secret
-    except ImportError:
-        return
-    mask_secret(secret)
+    if secret:
+        for masker in _MASKERS:
+            masker(secret)
 
 
 def env_var(conn_id: str) -> str:
@@ -247,7 +247,7 @@ def get_connection(conn_id: str) -> ConnectionSettings:
     if raw and raw.strip():
         conn = parse(conn_id, raw)
     else:
-        found = _from_airflow(conn_id)
+        found = _from_lookups(conn_id)
         if found is None:
             raise ConnectionNotFound(
                 f"connection {conn_id!r} is not configured: set {env_var(conn_id)} "

@@ -1,11 +1,12 @@
 """Notifications to the owners: rejected deliveries (task failures) and new high-severity alerts.
 
-The channel is the Airflow connection ``tianyan_notify``:
+The channel is the Airflow connection ``tianyan_notify`` (read with ``tianyan.connections``):
 - ``http`` / ``https``: a JSON webhook POST to ``<scheme>://host[:port]/<schema>``; a password is sent
   as ``Authorization: Bearer <password>``; extra ``{"headers": {...}}`` adds headers.
 - ``smtp`` (or ``email``): an e-mail through the smtp provider's ``SmtpNotifier``; recipients in the
   connection's extra ``{"to": "a@x.cn,b@x.cn", "from_email": "tianyan@x.cn"}`` (plus the usual smtp
-  extras such as ``disable_tls``).
+  extras such as ``disable_tls``). Sending mail is Airflow's provider, so the sender comes from
+  ``tianyan.orchestration.notifier`` (the Airflow task callback ``TianyanNotifier`` lives there too).
 No connection configured -> a warning in the log, nothing sent (development machines).
 
 Messages leave the warehouse, so they never carry personal identifiers: alert ids, models, offices
@@ -17,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from airflow.sdk import BaseNotifier
 
+from tianyan.connections import ConnectionNotFound, ConnectionSettings, get_connection
 from tianyan.warehouse.conn import engine as get_engine
 
 log = logging.getLogger(__name__)
@@ -31,34 +34,25 @@ CONN_ID = "tianyan_notify"
 TIMEOUT_S = 20
 MAX_LISTED = 50  # alerts listed one by one in a message; the rest are counted
 
-FAILURE_SUBJECT = "[tianyan] {{ ti.dag_id }}.{{ ti.task_id }} failed"
-FAILURE_MESSAGE = (
-    "Task {{ ti.task_id }} of DAG {{ ti.dag_id }} failed (run {{ run_id }}, try {{ ti.try_number }}). "
-    "For an ingest task this usually means the delivery was rejected: see the task log and "
-    "meta.feed_runs / meta.quarantine."
-)
+# Sends one e-mail: (connection, subject, html body).
+EmailSender = Callable[[ConnectionSettings, str, str], None]
 
 
 class NotifyNotConfigured(RuntimeError):
     pass
 
 
-def _connection(conn_id: str):
-    from airflow.sdk import Connection
-
+def _connection(conn_id: str) -> ConnectionSettings:
     try:
-        return Connection.get(conn_id)
-    except Exception as exc:  # noqa: BLE001 - AirflowNotFoundException and friends
-        raise NotifyNotConfigured(f"connection {conn_id!r} is not configured: {exc}") from exc
+        return get_connection(conn_id)
+    except ConnectionNotFound as exc:
+        raise NotifyNotConfigured(str(exc)) from exc
 
 
-def _webhook(conn, subject: str, message: str, payload: dict) -> None:
-    scheme = "https" if conn.conn_type == "https" else "http"
-    port = f":{conn.port}" if conn.port else ""
-    path = (conn.schema or "").lstrip("/")
-    url = f"{scheme}://{conn.host}{port}/{path}"
-    extra = conn.extra_dejson or {}
-    headers = {"Content-Type": "application/json", **(extra.get("headers") or {})}
+def _webhook(conn: ConnectionSettings, subject: str, message: str, payload: dict) -> None:
+    url = f"{'https' if conn.conn_type == 'https' else 'http'}://{conn.host}"
+    url += (f":{conn.port}" if conn.port else "") + "/" + (conn.schema or "").lstrip("/")
+    headers = {"Content-Type": "application/json", **(conn.extra.get("headers") or {})}
     if conn.password:
         headers["Authorization"] = f"Bearer {conn.password}"
     body = json.dumps({"subject": subject, "message": message, **payload}, default=str, ensure_ascii=False)
@@ -66,68 +60,31 @@ def _webhook(conn, subject: str, message: str, payload: dict) -> None:
     resp.raise_for_status()
 
 
-def _email(conn, conn_id: str, subject: str, message: str, payload: dict, context: dict | None) -> None:
-    from html import escape
-
-    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
-
-    extra = conn.extra_dejson or {}
-    to = [a.strip() for a in str(extra.get("to") or "").split(",") if a.strip()]
-    if not to:
-        raise NotifyNotConfigured(f"connection {conn_id!r}: extra 'to' (recipients) is missing")
+def email_html(message: str, payload: dict) -> str:
+    """The e-mail body: the message and the payload as a table, every value escaped."""
     rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(json.dumps(v, default=str, ensure_ascii=False))}"
                    f"</td></tr>" for k, v in payload.items())
-    html = f"<p>{escape(message)}</p><table>{rows}</table>"
-    SmtpNotifier(to=to, from_email=extra.get("from_email"), subject=subject, html_content=html,
-                 smtp_conn_id=conn_id).notify(context or {})
+    return f"<p>{escape(message)}</p><table>{rows}</table>"
 
 
 def send(subject: str, message: str, payload: dict[str, Any], *, conn_id: str = CONN_ID,
-         context: dict | None = None) -> str:
-    """Deliver one message through the configured channel; returns the channel used ('webhook'/'email')."""
+         email: EmailSender | None = None) -> str:
+    """Deliver one message through the configured channel; returns the channel used ('webhook'/'email').
+
+    ``email`` sends an e-mail channel's message (``tianyan.orchestration.notifier.smtp_sender``)."""
     conn = _connection(conn_id)
     if conn.conn_type in ("http", "https"):
         _webhook(conn, subject, message, payload)
         return "webhook"
     if conn.conn_type in ("smtp", "email"):
-        _email(conn, conn_id, subject, message, payload, context)
+        to = [a.strip() for a in str(conn.extra.get("to") or "").split(",") if a.strip()]
+        if not to:
+            raise NotifyNotConfigured(f"connection {conn_id!r}: extra 'to' (recipients) is missing")
+        if email is None:
+            raise NotifyNotConfigured(f"connection {conn_id!r} is an e-mail channel: send from an Airflow task")
+        email(conn, subject, email_html(message, payload))
         return "email"
     raise NotifyNotConfigured(f"connection {conn_id!r} has type {conn.conn_type!r}; use http, https or smtp")
-
-
-class TianyanNotifier(BaseNotifier):
-    """Airflow notifier for task callbacks, e.g. ``on_failure_callback=TianyanNotifier()``.
-
-    ``subject`` and ``message`` are Jinja templates rendered with the task context.
-    """
-
-    template_fields = ("subject", "message")
-
-    def __init__(self, subject: str = FAILURE_SUBJECT, message: str = FAILURE_MESSAGE, *,
-                 event: str = "task_failed", conn_id: str = CONN_ID, **kwargs):
-        super().__init__(**kwargs)
-        self.subject = subject
-        self.message = message
-        self.event = event
-        self.conn_id = conn_id
-
-    def notify(self, context) -> None:
-        ti = context.get("ti") or context.get("task_instance")
-        exc = context.get("exception")
-        payload = {
-            "event": self.event,
-            "dag_id": getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", None),
-            "task_id": getattr(ti, "task_id", None),
-            "map_index": getattr(ti, "map_index", None),
-            "run_id": context.get("run_id") or getattr(ti, "run_id", None),
-            "try_number": getattr(ti, "try_number", None),
-            "logical_date": context.get("logical_date"),
-            "exception": None if exc is None else f"{type(exc).__name__}: {exc}"[:2000],
-        }
-        try:
-            send(self.subject, self.message, payload, conn_id=self.conn_id, context=context)
-        except NotifyNotConfigured as err:
-            log.warning("notification not sent: %s", err)
 
 
 NEW_HIGH_ALERTS = """
@@ -155,7 +112,8 @@ order by f.amount desc nulls last, f.alert_id
 """
 
 
-def notify_new_high_alerts(as_of: dt.date, url: str | None = None, *, conn_id: str = CONN_ID) -> int:
+def notify_new_high_alerts(as_of: dt.date, url: str | None = None, *, conn_id: str = CONN_ID,
+                           email: EmailSender | None = None) -> int:
     """Announce open high-severity alerts not announced before (one message); returns how many.
 
     Alerts are marked in alerts.notified only after the message went out, so a failed send is
@@ -181,7 +139,7 @@ def notify_new_high_alerts(as_of: dt.date, url: str | None = None, *, conn_id: s
     subject = f"[tianyan] {len(rows)} new high-severity alert(s) as of {as_of}"
     message = "New high-severity alerts: " + ", ".join(f"{m} x{n}" for m, n in sorted(per_model.items()))
     try:
-        channel = send(subject, message, payload, conn_id=conn_id)
+        channel = send(subject, message, payload, conn_id=conn_id, email=email)
     except NotifyNotConfigured as err:
         log.warning("high-severity alerts not announced: %s", err)
         return 0

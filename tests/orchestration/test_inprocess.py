@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from citylib import write_csv
 from stdnum.cn import ric
 
-from tianyan import localenv, paths
-from tianyan.runner_local import RUN_LOCK, UI_LOCK, RunRefused, WarehouseUnreachable, run_dates
+from tianyan import paths
+from tianyan.orchestration import localenv
+from tianyan.orchestration.inprocess import RUN_LOCK, UI_LOCK, RunRefused, WarehouseUnreachable, run_dates
 
 pytestmark = pytest.mark.e2e
 
@@ -104,7 +105,7 @@ def test_a_rerun_of_the_same_date_is_a_new_run_with_its_own_duration(tmp_path, e
 
 def _hold(name: str, what: str):
     """Another process of this checkout holding a lock (as a second `tianyan run` or the UI would)."""
-    code = ("import sys, time; from tianyan import localenv\n"
+    code = ("import sys, time; from tianyan.orchestration import localenv\n"
             f"with localenv.exclusive({name!r}, {what!r}):\n    print('held', flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=paths.ROOT,
                             env={**os.environ, "AIRFLOW_HOME": str(localenv.airflow_home())})

@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tianyan import localenv, paths
+from tianyan import paths
+from tianyan.orchestration import localenv
 
 COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server")
 MAX_RESTARTS = 5  # per component within RESTART_WINDOW_S; more means something is really broken
@@ -120,9 +121,9 @@ def preload_for_tasks() -> None:
     # GX logs its import-time bookkeeping at INFO; tasks log at INFO.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
+    import tianyan.alerts.report  # noqa: F401
     import tianyan.ingest.pipeline  # noqa: F401
     import tianyan.orchestration.delivery  # noqa: F401
-    import tianyan.report  # noqa: F401
     import tianyan.scoring.marts  # noqa: F401
     import tianyan.scoring.runner  # noqa: F401
     from tianyan.ingest import validate
@@ -157,7 +158,7 @@ class Child:
     restarts: collections.deque = field(default_factory=collections.deque)
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "tianyan.standalone", "component", self.name]
+        return [sys.executable, "-m", "tianyan.orchestration.standalone", "component", self.name]
 
     def start(self, env: dict[str, str]) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -383,7 +384,7 @@ class LocalAirflow:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
         with open(self.log, "ab") as fh:
-            self.proc = subprocess.Popen([sys.executable, "-m", "tianyan.standalone", "--port", str(self.port),
+            self.proc = subprocess.Popen([sys.executable, "-m", "tianyan.orchestration.standalone", "--port", str(self.port),
                                           "--drop", self.drop], env={**os.environ, **self.env}, stdout=fh,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=paths.ROOT)
         deadline = t0 + self.ready_timeout + 120
@@ -437,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         run_component(argv[1])
         return 0
     if argv[:1] == ["stop-db"]:
-        from tianyan.runner_local import stop_embedded_server
+        from tianyan.orchestration.inprocess import stop_embedded_server
 
         print("embedded PostgreSQL stopped" if stop_embedded_server() else "embedded PostgreSQL was not running")
         return 0
@@ -451,7 +452,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(*, port: int, drop: str, exchange_port: int = 0, ready_timeout: float = READY_TIMEOUT_S) -> int:
-    from tianyan.runner_local import RUN_LOCK, UI_LOCK, embedded_server_running, stop_embedded_server_at_exit
+    from tianyan.orchestration.inprocess import (
+        RUN_LOCK,
+        UI_LOCK,
+        embedded_server_running,
+        stop_embedded_server_at_exit,
+    )
     from tianyan.warehouse.conn import configured_url
 
     def say(msg: str) -> None:
@@ -497,7 +503,7 @@ def _serve(*, port, drop, exchange_port, ready_timeout, say, stop_embedded) -> i
     # The components log at INFO to their files; this foreground process prints its own lines only.
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
 
-    from tianyan.runner_local import prepare_airflow
+    from tianyan.orchestration.inprocess import prepare_airflow
 
     prepare_airflow(metadata)
     pools = import_pools()

@@ -63,7 +63,7 @@ def pr01_hits(leave_out: tuple[int, ...] = ()) -> list[dict]:
 
 def score(conn, model_id: str, hits: list[dict], as_of: dt.date) -> dict:
     """Hand model output rows to the alert lifecycle as the scoring runner does (temp table _hits)."""
-    from tianyan.lifecycle import record_scoring
+    from tianyan.alerts.lifecycle import record_scoring
 
     conn.execute(sa.text("drop table if exists _hits"))
     conn.execute(sa.text(

@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tianyan import localenv, paths
+from tianyan import paths
+from tianyan.orchestration import localenv
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Alert status has one owner (tianyan.lifecycle): each change writes its event in the same statement,
+"""Alert status has one owner (tianyan.alerts.lifecycle): each change writes its event in the same statement,
 so the history is complete whenever the lifecycle runs, and no other code changes a status."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_scoring_writes_each_status_change_with_its_event(warehouse):
 
 
 def test_an_assigned_alert_resolved_by_data_records_where_it_was(warehouse):
-    from tianyan import lifecycle
+    from tianyan.alerts import lifecycle
 
     with warehouse.begin() as c:
         score(c, "PR01", pr01_hits(), D)

@@ -74,7 +74,7 @@ def test_bad_entries_name_the_feed_and_the_field():
 def test_feed_tables_migration_is_generated_from_the_registry():
     """0002 is the registry's DDL with the column types of its time (timestamp without time zone; 0009
     converts them). That the migrated schema equals the current registry's DDL is checked against
-    PostgreSQL in tests/unit/test_feed_tables_migrations.py."""
+    PostgreSQL in tests/warehouse/test_feed_tables_migrations.py."""
     from tianyan.warehouse.ddl import FEED_TABLES_MIGRATION, INITIAL_PG_TYPES, render
 
     assert FEED_TABLES_MIGRATION.read_text(encoding="utf-8") == render(INITIAL_PG_TYPES), (
@@ -90,7 +90,7 @@ def test_spec_yaml_parses_in_the_repo_copy():
 
 def test_socket_connections_of_the_embedded_server_keep_their_host(monkeypatch):
     """The embedded warehouse is reached through a unix socket given as ?host=/dir (SQLAlchemy's form)."""
-    from tianyan.ingest.connections import get_connection
+    from tianyan.connections import get_connection
 
     monkeypatch.setenv("AIRFLOW_CONN_FINANCE_DB", "postgresql://postgres:@/tianyan_exchange?host=/srv/x/pgdata")
     info = get_connection("finance_db").psycopg_conninfo()

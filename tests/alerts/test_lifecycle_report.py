@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lifecycle_city import D0, add_dispositions
 
-from tianyan.report import write_report
+from tianyan.alerts.report import write_report
 from tianyan.scoring.marts import refresh
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -119,7 +119,7 @@ def test_plugin_pages_require_an_airflow_login():
     from airflow.api_fastapi.app import init_auth_manager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
-    from tianyan.runner_local import prepare_airflow
+    from tianyan.orchestration.inprocess import prepare_airflow
 
     prepare_airflow()  # token checks look up revoked tokens in Airflow's metadata DB
     am = init_auth_manager()  # the configured auth manager, as the API server starts it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tianyan import dictionary
+from tianyan.warehouse import dictionary
 
 UNCOMMENTED = sa.text(
     "select n.nspname || '.' || c.relname || '.' || a.attname "

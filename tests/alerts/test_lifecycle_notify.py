@@ -12,7 +12,7 @@ from lifecycle_city import D0
 
 from tianyan.scoring.marts import refresh
 
-# tianyan.notify imports airflow, which reads its configuration once on import: import it inside the
+# tianyan.orchestration.notifier imports airflow, which reads its configuration once on import: import it inside the
 # tests, not at collection time, so tests that set up Airflow's environment first (e2e) still can.
 
 
@@ -25,7 +25,7 @@ def webhook(httpserver, monkeypatch):
 
 
 def test_new_high_alerts_announced_once(city_url, webhook):
-    from tianyan.notify import notify_new_high_alerts
+    from tianyan.alerts.notify import notify_new_high_alerts
 
     url, ids = city_url
     refresh(D0, url)
@@ -41,7 +41,7 @@ def test_new_high_alerts_announced_once(city_url, webhook):
 
 
 def test_failure_notifier_posts_task_details(webhook):
-    from tianyan.notify import TianyanNotifier
+    from tianyan.orchestration.notifier import TianyanNotifier
 
     ti = SimpleNamespace(dag_id="dept_audit", task_id="findings.load", map_index=-1, run_id="r1", try_number=2)
     notifier = TianyanNotifier()
@@ -54,7 +54,7 @@ def test_failure_notifier_posts_task_details(webhook):
 
 
 def test_unconfigured_channel_does_not_fail(monkeypatch, caplog):
-    from tianyan.notify import TianyanNotifier
+    from tianyan.orchestration.notifier import TianyanNotifier
 
     monkeypatch.delenv("AIRFLOW_CONN_TIANYAN_NOTIFY", raising=False)
     TianyanNotifier()({"ti": SimpleNamespace(dag_id="d", task_id="t", try_number=1), "run_id": "r"})
@@ -92,7 +92,7 @@ class _Smtp(socketserver.StreamRequestHandler):
 
 
 def test_email_channel(monkeypatch):
-    from tianyan.notify import TianyanNotifier
+    from tianyan.orchestration.notifier import TianyanNotifier
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Smtp)
     server.messages = []

@@ -1,0 +1,2 @@
+"""What happens to alerts after scoring: their lifecycle (the one owner of status), the notifications
+to their owners and the daily report."""
