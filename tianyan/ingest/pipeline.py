@@ -1,6 +1,7 @@
 """One delivery of one feed, end to end: land -> archive -> read -> normalise -> collapse exact
 duplicates -> validate -> quarantine / load, with accounting (delivered = loaded + quarantined +
-collapsed).
+collapsed). The row rules, the reject policy and the writer into meta.quarantine are
+``tianyan.ingest.quarantine``; ``_load`` is the list of steps.
 
 Every attempt (land or load) leaves one row in ``meta.feed_attempts``, and ``meta.feed_runs`` the
 date's effective outcome, which a lower-ranked attempt never replaces (see ``_record_run``). What
