@@ -216,29 +216,45 @@ def _configurations_memoised() -> Iterator[None]:
     GX 1.x rebuilds ``Expectation.configuration`` (a pydantic ``dict()`` of every field, then a new
     ExpectationConfiguration) on every access, and planning one run reads it hundreds of times per
     expectation (``_get_domain_kwargs`` once per domain key, per metric): about half the wall clock of
-    validating a small delivery (bench: 100 rows x 18 expectations, 1.0-1.2 s -> 0.35-0.7 s). Nothing
+    validating a small delivery (bench: 100 rows x 18 expectations, 1.0-1.2 s -> 0.35-0.7 s). It also
+    turns each configuration back into an expectation once per metric it plans (``to_domain_obj``, a
+    pydantic validation each): the expectation a configuration came from serves instead. Nothing
     mutates an expectation while its run is planned, so the value is the same each time. Instances are
     held by the memo (so an id is never reused by another object during the run) and the memo and the
     original property come back when the run ends; the caller holds the runtime lock, so no other GX
     work of this process sees the memo. tests/ingest/test_fixed_costs.py checks the property still exists
     and that results are identical with and without it."""
     from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     original = Expectation.__dict__["configuration"]
-    memo: dict[int, tuple[Any, Any]] = {}
+    original_domain_obj = ExpectationConfiguration.__dict__["to_domain_obj"]
+    memo: dict[int, tuple[Any, Any]] = {}  # id(expectation) -> (expectation, its configuration)
+    objs: dict[int, tuple[Any, Any]] = {}  # id(configuration) -> (configuration, an expectation made of it)
 
     def configuration(self):
         got = memo.get(id(self))
         if got is None:
             got = memo[id(self)] = (self, original.fget(self))
+            objs.setdefault(id(got[1]), (got[1], self))  # the expectation it came from is its domain object
+        return got[1]
+
+    def to_domain_obj(self):
+        # GX turns a configuration back into an expectation once per metric it plans (get_metric_kwargs).
+        got = objs.get(id(self))
+        if got is None:
+            got = objs[id(self)] = (self, original_domain_obj(self))
         return got[1]
 
     Expectation.configuration = property(configuration, doc=original.__doc__)
+    ExpectationConfiguration.to_domain_obj = to_domain_obj
     try:
         yield
     finally:
         Expectation.configuration = original
+        ExpectationConfiguration.to_domain_obj = original_domain_obj
         memo.clear()
+        objs.clear()
 
 
 _runtimes: dict[Path, _Runtime] = {}
