@@ -267,6 +267,16 @@ def dictionary() -> None:
     print(write())
 
 
+@app.command("data-docs")
+def data_docs_cmd() -> None:
+    """Render the Data Docs pages of the validations recorded since the last build (each delivery records
+    its result; the department DAGs build once per run) and print the site's index."""
+    from tianyan.ingest.validate import build_data_docs
+
+    index = build_data_docs()
+    print(index if index else "Data Docs: nothing new to render")
+
+
 @app.command()
 def report(
     as_of: Annotated[str, typer.Option("--as-of", help="Business date YYYY-MM-DD")],

@@ -23,12 +23,14 @@ a delivered value to become code.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -163,6 +165,46 @@ def _head(title: str, static: str) -> str:
             f'<link rel="stylesheet" href="{static}/tianyan/bootstrap.min.css">'
             f'<link rel="stylesheet" href="{static}/tianyan/tianyan-docs.css">'
             f'<script src="{static}/tianyan/tianyan-docs.js" defer></script>')
+
+
+def _pending_dir(site: Path) -> Path:
+    # Beside the site, not in it: the plugin serves the site folder.
+    return site.parent / "gx" / "docs_pending"
+
+
+def add_pending(site: Path, feed_id: str, batch_id: str, key: list[str], summary: dict[str, Any]) -> Path:
+    """Note a stored validation result whose page the next build renders (one small file per result, so
+    parallel workers never write the same file)."""
+    folder = _pending_dir(site)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{hashlib.sha256(json.dumps(key).encode()).hexdigest()[:24]}.json"
+    part = target.with_suffix(".part")
+    part.write_text(json.dumps({"feed_id": feed_id, "batch_id": batch_id, "key": key, "summary": summary},
+                               sort_keys=True), encoding="utf-8")
+    os.replace(part, target)  # a build never reads half a file
+    return target
+
+
+@contextlib.contextmanager
+def building(site: Path) -> Iterator[list[dict[str, Any]]]:
+    """One build of the site at a time (a file lock): yields the pending results (oldest first) and
+    forgets them once the build went through; a build that fails leaves them for the next one."""
+    import fcntl
+
+    folder = _pending_dir(site)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / "docs_build.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        files = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime_ns)
+        pending = []
+        for f in files:
+            try:
+                pending.append(json.loads(f.read_text(encoding="utf-8")))
+            except ValueError:
+                continue
+        yield pending
+        for f in files:
+            f.unlink(missing_ok=True)
 
 
 def record_run(site: Path, feed_id: str, batch_id: str, summary: dict[str, Any]) -> Path | None:

@@ -54,6 +54,12 @@ def versions_at_changed_at(feed: FeedSpec) -> bool:
     return feed.mode != "snapshot" and "changed_at" in feed.column_names
 
 
+def version_key(feed: FeedSpec) -> list[str]:
+    """The columns that name one version in the history table (besides its validity): the feed key, plus
+    changed_at where versions are valid from it. Two delivered rows with the same version key clash."""
+    return [*feed.key, "changed_at"] if versions_at_changed_at(feed) else list(feed.key)
+
+
 # Session settings for the load transaction (``set local``: they end with it). Sorting the staged
 # rows by key (ordered B-tree appends, the valid_to window, the new-key anti-join) wants more than the
 # 4MB default; a few hundred MB per loading connection is fine on the warehouse host. Durability

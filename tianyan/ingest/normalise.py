@@ -33,6 +33,7 @@ from tianyan.ids import (
 from tianyan.ids import (
     text_array as ids_text_array,
 )
+from tianyan.ingest import quarantine
 from tianyan.ingest.forms import parse_bools, parse_dates, parse_timestamps
 from tianyan.ingest.masking import shown
 from tianyan.registry import ColumnSpec, FeedSpec
@@ -223,18 +224,13 @@ def normalise(feed: FeedSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
         kind = out.get(col.kind_column) if col.kind_column else None
         norm, had_value = _normalise_column(col, raw_col, kind)
         lost = np.flatnonzero(had_value & pd.isna(norm))
-        for pos in lost:
-            idx = raw.index[pos]
-            failures.append(
-                {
-                    "row": idx,
-                    "rule": "type",
-                    "column": col.name,
-                    "message": f"{col.name}: {shown(col, raw_col[idx])} is not a valid {col.type}",
-                }
-            )
+        if len(lost):
+            labels = raw.index[lost]
+            failures.append(quarantine.failures(
+                labels, "type", col.name,
+                [f"{col.name}: {shown(col, raw_col[idx])} is not a valid {col.type}" for idx in labels]))
         out[col.name] = norm
     frame = pd.DataFrame({c.name: pd.Series(out[c.name], index=raw.index, dtype=object) for c in feed.columns},
                          index=raw.index)
-    fails = pd.DataFrame(failures, columns=["row", "rule", "column", "message"])
+    fails = quarantine.concat(failures)
     return frame, fails

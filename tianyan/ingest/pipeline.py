@@ -1,6 +1,7 @@
 """One delivery of one feed, end to end: land -> archive -> read -> normalise -> collapse exact
 duplicates -> validate -> quarantine / load, with accounting (delivered = loaded + quarantined +
-collapsed).
+collapsed). The row rules, the reject policy and the writer into meta.quarantine are
+``tianyan.ingest.quarantine``; ``_load`` is the list of steps.
 
 Every attempt (land or load) leaves one row in ``meta.feed_attempts``, and ``meta.feed_runs`` the
 date's effective outcome, which a lower-ranked attempt never replaces (see ``_record_run``). What
@@ -18,25 +19,30 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
 import re
 import shutil
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from pathlib import Path
 
 import fsspec
 import pandas as pd
 import psycopg
 import psycopg.sql
-import yaml
 from psycopg.types.json import Jsonb
 
 from tianyan import paths
-from tianyan.ingest import load, readers
-from tianyan.ingest.normalise import normalise
+from tianyan.ingest import load, quarantine, readers
+
+# Row rules, the reject policy and the quarantine writer live in tianyan.ingest.quarantine; these
+# names stay importable from here.
+from tianyan.ingest.quarantine import (  # noqa: F401
+    duplicate_failures,
+    exact_duplicates,
+    max_bad_share,
+    should_reject,
+)
 from tianyan.registry import FeedSpec
 from tianyan.warehouse.conn import psycopg_dsn
 
@@ -74,23 +80,8 @@ class DeliveryResult:
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
-@cache
-def _policy() -> dict:
-    path = paths.CONFIG_DIR / "pipeline.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def max_bad_share(feed_id: str) -> float:
-    pol = _policy()
-    return float(((pol.get("feeds") or {}).get(feed_id) or {}).get("max_bad_share", pol.get("max_bad_share", 0.2)))
-
-
-def should_reject(feed_id: str, bad: int, delivered: int) -> bool:
-    """Batch-level quality gate: too large a share of bad rows, or nothing usable at all."""
-    if delivered and bad == delivered:
-        return True
-    min_rows = int(_policy().get("min_rows_for_share", 50))
-    return delivered >= min_rows and bad / delivered > max_bad_share(feed_id)
+_policy = quarantine.settings  # include/config/pipeline.yaml (reject policy and archive retention)
+_check_rows = quarantine.check_rows
 
 
 def archive_root() -> str:
@@ -310,47 +301,6 @@ def _connect(url: str | None):
     return psycopg.connect(psycopg_dsn(url))
 
 
-def _raw_json(raw: pd.DataFrame, rows) -> list[str]:
-    """The refused rows' delivered values as JSON; a NUL character (which jsonb cannot hold) is kept
-    visible as U+2400 SYMBOL FOR NULL."""
-    sub = raw.loc[list(rows)].drop(columns=[c for c in readers.ORIGIN_COLUMNS if c in raw.columns])
-    lines = raw[readers.MALFORMED] if readers.MALFORMED in raw.columns else None
-    out = []
-    for label, rec in zip(sub.index, sub.to_dict("records"), strict=True):
-        if lines is not None and isinstance(lines.at[label], str):
-            rec = {"line": lines.at[label]}  # a malformed line has no fields to name
-        out.append(json.dumps({k: v.replace("\x00", "\u2400") if isinstance(v, str) else v
-                               for k, v in rec.items() if v is not None and v == v}, ensure_ascii=False))
-    return out
-
-
-def malformed_failures(raw: pd.DataFrame, width: int) -> pd.DataFrame:
-    """One `malformed` failure per CSV line with the wrong number of fields."""
-    if readers.MALFORMED not in raw.columns:
-        return pd.DataFrame(columns=["row", "rule", "column", "message"])
-    rows = raw.index[raw[readers.MALFORMED].notna()]
-    return pd.DataFrame({"row": rows, "rule": "malformed", "column": "",
-                         "message": f"line does not have the {width} fields of the header"})
-
-
-def duplicate_failures(feed: FeedSpec, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
-    """Exact duplicate rows collapse to one; rows sharing a version key with different values are refused."""
-    vkey = [*feed.key, "changed_at"] if load.versions_at_changed_at(feed) else list(feed.key)
-    # Only rows whose version key occurs twice can be either: find them by a vectorised hash of the key
-    # columns (a hash collision only adds candidates), then compare whole rows on that subset alone.
-    # On a 3M-row delivery without duplicates this is ~3x faster than two full-frame duplicated().
-    cand = pd.util.hash_pandas_object(good[vkey], index=False).duplicated(keep=False).to_numpy()
-    sub = good[cand]
-    exact = sub.duplicated(keep="first")
-    rest = sub[~exact]
-    clash = rest.duplicated(subset=vkey, keep=False)
-    fails = pd.DataFrame(
-        {"row": rest.index[clash], "rule": "unique", "column": ",".join(vkey),
-         "message": f"key ({', '.join(vkey)}) delivered more than once with different values"}
-    )
-    return fails, sub.index[exact.to_numpy()]
-
-
 def _transient(exc: BaseException) -> bool:
     """Errors a later try may well not meet: the warehouse or network away, a lock or serialisation
     conflict, a full disk, memory. Everything else on the same archived bytes fails the same way again."""
@@ -477,65 +427,10 @@ def _neighbour(feed: FeedSpec, d: dt.date, url: str | None, *, later: bool):
         return conn.execute(_NEIGHBOUR[later], (feed.id, d)).fetchone()
 
 
-def exact_duplicates(feed: FeedSpec, raw: pd.DataFrame, norm: pd.DataFrame, type_rows, malformed_rows) -> pd.Index:
-    """Labels of the later copies of exact duplicate rows (the first copy stays).
-
-    Rows that normalised cleanly are compared on their canonical values (a lower-case x in an id is the
-    same row), rows with a type failure on their delivered text; a malformed line is never collapsed.
-    Done before row validation, so a suite's uniqueness check sees one copy, not two offenders."""
-    empty = pd.Index([], dtype=norm.index.dtype)
-    if len(norm) < 2:
-        return empty
-    # Only rows whose key occurs twice can be duplicates: hash the key columns (cheap), then compare
-    # whole rows on that subset alone (equal delivered text always normalises to equal keys).
-    key = [k for k in feed.key if k in norm.columns] or list(norm.columns)
-    cand = pd.util.hash_pandas_object(norm[key], index=False).duplicated(keep=False).to_numpy()
-    if not cand.any():
-        return empty
-    labels = norm.index[cand]
-    typed = labels.isin(list(type_rows))
-    skip = labels.isin(list(malformed_rows))
-    found = []
-    for frame in (norm.loc[labels[~typed & ~skip]], raw.loc[labels[typed & ~skip], feed.column_names]):
-        if len(frame) > 1:
-            found.append(frame.index[frame.duplicated(keep="first").to_numpy()])
-    return found[0].append(found[1:]) if found else empty
-
-
 def _empty_delivery(feed: FeedSpec) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in [*feed.column_names, readers.SOURCE_FILE]})
     frame[readers.ROW_NO] = pd.Series(dtype="int64")
     return frame
-
-
-def _check_rows(feed: FeedSpec, raw: pd.DataFrame, width: int, batch_id: str, data_docs: bool, d: dt.date):
-    """Normalise, collapse exact duplicates, validate: (norm, failures, bad rows, collapsed labels, good frame)."""
-    from tianyan.ingest.validate import validate
-
-    norm, type_fails = normalise(feed, raw)
-    malformed = malformed_failures(raw, width)
-    collapsed = exact_duplicates(feed, raw, norm, set(type_fails["row"].tolist()), set(malformed["row"].tolist()))
-    kept = norm.drop(index=collapsed) if len(collapsed) else norm
-    frames = [type_fails]
-    if len(kept):
-        outcome = validate(feed, kept, batch_id=batch_id, data_docs=data_docs, delivery_date=d)
-        row_fails = outcome.failures
-        if len(row_fails):  # validate reports positions in the frame it was given
-            row_fails = row_fails.assign(row=kept.index[row_fails["row"].to_numpy(dtype="int64")])
-        frames.append(row_fails)
-    failures = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
-        else type_fails.iloc[:0]
-    if len(collapsed):
-        failures = failures[~failures["row"].isin(collapsed)]
-    if len(malformed):  # their empty values fail other rules too: report the one real reason only
-        failures = pd.concat([failures[~failures["row"].isin(malformed["row"])], malformed], ignore_index=True)
-    bad_rows = set(failures["row"].tolist())
-    good = norm.drop(index=list(bad_rows | set(collapsed.tolist())))
-    dup_fails, collapsed_idx = duplicate_failures(feed, good)
-    failures = pd.concat([failures, dup_fails], ignore_index=True) if len(dup_fails) else failures
-    bad_rows |= set(dup_fails["row"].tolist())
-    good = good.drop(index=list(set(dup_fails["row"].tolist()) | set(collapsed_idx.tolist())))
-    return norm, failures, bad_rows, collapsed.append(collapsed_idx), good
 
 
 def load_delivery(
@@ -588,38 +483,76 @@ def _refresh_next(feed: FeedSpec, d: dt.date, landed: dict, result: DeliveryResu
         log.warning("%s %s: reload of %s failed (%s)", feed.id, d, n_date, type(exc).__name__)
 
 
-def _load(feed: FeedSpec, landed: dict, d: dt.date, work: Path, *, url: str | None, data_docs: bool) -> DeliveryResult:
-    from tianyan.ingest.validate import batch_checks
+class _GiveUp(Exception):
+    """A step of ``_load`` ends the attempt: record it as ``status`` with ``reason``, then raise (see
+    ``_load``)."""
 
+    def __init__(self, status: str, reason: str, cause: BaseException | None = None, *, may_retry: bool = False):
+        super().__init__(reason)
+        self.status, self.reason, self.cause, self.may_retry = status, reason, cause, may_retry
+
+
+def _step(status: str, where: str, feed: FeedSpec, fn, *, may_retry: bool = False):
+    """``fn()``; whatever it raises ends the attempt as ``status`` with a reason saying ``where``."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - a crash on these bytes is recorded, never lost
+        raise _GiveUp(status, _reason_from(exc, where, feed), exc, may_retry=may_retry) from exc
+
+
+def _load(feed: FeedSpec, landed: dict, d: dt.date, work: Path, *, url: str | None, data_docs: bool) -> DeliveryResult:
+    """The steps of one load attempt; a step that ends it raises _GiveUp, recorded here."""
     batch_id = landed["batch_id"]
     result = DeliveryResult(feed.id, d.isoformat(), "LOADED", batch_id=batch_id, files=landed["files"])
-    names = ", ".join(str(f.get("name")) for f in landed["files"])
+    names = "files " + ", ".join(str(f.get("name")) for f in landed["files"])
+    try:
+        prev = _step("FAILED", f"{names}: warehouse not reachable", feed,
+                     lambda: _neighbour(feed, d, url, later=False), may_retry=True)
+        files = _step("FAILED", f"{names}: archived copy not usable", feed,
+                      lambda: _fetch_archived(landed, work), may_retry=True)
+        raw, width = _read(feed, landed, files, result, names)
+        verdict = _step("FAILED", f"{names}: validation broke", feed,
+                        lambda: _check_rows(feed, raw, width, batch_id, data_docs, d))
+        _account(feed, result, verdict, names)
+        if _identical_redelivery(prev, landed, result, names) and not load.versions_at_changed_at(feed) \
+                and feed.mode != "snapshot":
+            # Versions of this feed are valid from their delivery date: the repeat would add one per row. An
+            # empty merge also withdraws what an earlier, different delivery of this date wrote.
+            verdict.good = verdict.good.iloc[:0]
+        _step("FAILED", f"{names}: warehouse load failed", feed,
+              lambda: _write(feed, d, raw, verdict, result, url), may_retry=True)
+    except _GiveUp as stop:
+        _give_up(feed, d, result, stop, url)
+    _analyze(feed, d, url)
+    if result.quarantined:
+        log.warning("%s %s: %d rows quarantined (%s), e.g. %s", feed.id, d, result.quarantined,
+                    result.failures_by_rule, quarantine.examples(raw, verdict))
+    log.info("%s %s %s: delivered %d, loaded %d, quarantined %d, collapsed %d", feed.id, d, result.status,
+             result.delivered, result.loaded, result.quarantined, result.collapsed)
+    return result
 
-    def give_up(status: str, reason: str, exc: BaseException | None = None, *, may_retry: bool = False) -> None:
-        """Record the attempt, then raise DeliveryRejected, or (``may_retry``) the original error when it is
-        one a later try may not meet (see _transient)."""
-        result.status, result.reason, result.loaded = status, f"{feed.id}: {reason}", 0
-        result.same_as = None
-        _record_safely(url, result, "load")
-        again = may_retry and exc is not None and _transient(exc)
-        log.error("%s %s %s%s: %s", feed.id, d, status, " (may be retried)" if again else "", reason)
-        if again:
-            raise exc
-        raise DeliveryRejected(f"feed {feed.id}, delivery {d}: {reason}", status) from exc
+
+def _give_up(feed: FeedSpec, d: dt.date, result: DeliveryResult, stop: _GiveUp, url: str | None) -> None:
+    """Record the attempt, then raise DeliveryRejected, or (``may_retry``) the original error when it is
+    one a later try may not meet (see _transient)."""
+    result.status, result.reason, result.loaded = stop.status, f"{feed.id}: {stop.reason}", 0
+    result.same_as = None
+    _record_safely(url, result, "load")
+    again = stop.may_retry and stop.cause is not None and _transient(stop.cause)
+    log.error("%s %s %s%s: %s", feed.id, d, stop.status, " (may be retried)" if again else "", stop.reason)
+    if again:
+        raise stop.cause
+    raise DeliveryRejected(f"feed {feed.id}, delivery {d}: {stop.reason}", stop.status) from stop.cause
+
+
+def _read(feed: FeedSpec, landed: dict, files: list[Path], result: DeliveryResult, names: str):
+    """Read the delivery and judge it by its header: (raw frame, delivered width)."""
+    from tianyan.ingest.validate import batch_checks
 
     try:
-        prev = _neighbour(feed, d, url, later=False)
-    except Exception as exc:  # noqa: BLE001
-        give_up("FAILED", _reason_from(exc, f"files {names}: warehouse not reachable", feed), exc, may_retry=True)
-    try:
-        paths_ = _fetch_archived(landed, work)
-    except Exception as exc:  # noqa: BLE001
-        give_up("FAILED", _reason_from(exc, f"files {names}: archived copy not usable", feed), exc, may_retry=True)
-
-    try:
-        raw = readers.read_delivery(feed, paths_)
+        raw = readers.read_delivery(feed, files)
     except Exception as exc:  # noqa: BLE001 - whatever a reader raises, the delivery is refused cleanly
-        give_up("REJECTED", _unreadable(feed, paths_, exc), exc)
+        raise _GiveUp("REJECTED", _unreadable(feed, files, exc), exc) from exc
     result.delivered = len(raw)
     delivered_columns = [c for c in raw.columns if c not in readers.ORIGIN_COLUMNS]
     if result.delivered == 0 and not delivered_columns:
@@ -627,77 +560,62 @@ def _load(feed: FeedSpec, landed: dict, d: dt.date, work: Path, *, url: str | No
         raw, delivered_columns = _empty_delivery(feed), list(feed.column_names)
     counted = [f.get("rows") for f in landed["files"]]
     if all(isinstance(c, int) for c in counted) and sum(counted) != result.delivered:
-        give_up("FAILED", f"files {names}: {result.delivered} rows read, but the source counted {sum(counted)} "
-                          "for this extract")
+        raise _GiveUp("FAILED", f"{names}: {result.delivered} rows read, but the source counted {sum(counted)} "
+                                "for this extract")
     problems = batch_checks(feed, delivered_columns)
     if problems:
-        give_up("REJECTED", f"files {names}: " + "; ".join(problems))
+        raise _GiveUp("REJECTED", f"{names}: " + "; ".join(problems))
     if result.delivered == 0 and feed.mode == "snapshot":
-        give_up("REJECTED", f"files {names}: empty snapshot (would delete the whole register)")
+        raise _GiveUp("REJECTED", f"{names}: empty snapshot (would delete the whole register)")
+    return raw, len(delivered_columns)
 
-    try:
-        _, failures, bad_rows, collapsed_idx, good = _check_rows(feed, raw, len(delivered_columns), batch_id,
-                                                                 data_docs, d)
-    except Exception as exc:  # noqa: BLE001 - a crash on these bytes repeats on every try
-        give_up("FAILED", _reason_from(exc, f"files {names}: validation broke", feed), exc)
-    result.quarantined = len(bad_rows)
-    result.collapsed = len(collapsed_idx)
-    result.loaded = len(good)
-    result.failures_by_rule = {str(k): int(v) for k, v in failures.groupby("rule").size().items()} if len(failures) else {}
+
+def _account(feed: FeedSpec, result: DeliveryResult, verdict: quarantine.RowVerdict, names: str) -> None:
+    """Count the verdict into the result (delivered = loaded + quarantined + collapsed); refuse the whole
+    delivery when the reject policy says so."""
+    result.quarantined = len(verdict.bad_rows)
+    result.collapsed = len(verdict.collapsed)
+    result.loaded = len(verdict.good)
+    result.failures_by_rule = verdict.by_rule()
     assert result.delivered == result.loaded + result.quarantined + result.collapsed
-    share = result.quarantined / result.delivered if result.delivered else 0.0
-    if should_reject(feed.id, result.quarantined, result.delivered):
-        give_up("REJECTED", f"files {names}: {result.quarantined} of {result.delivered} rows ({share:.0%}) fail "
-                            f"validation, over the {max_bad_share(feed.id):.0%} limit; rules: {result.failures_by_rule}")
+    too_bad = quarantine.reject_reason(feed, verdict, result.delivered)
+    if too_bad:
+        raise _GiveUp("REJECTED", f"{names}: {too_bad}")
 
-    if prev is not None and prev[3] > 0 and result.delivered > 0 and _sha_set(prev[2]) == _sha_set(landed["files"]):
-        # An identical redelivery: nothing new. Its good rows are all already in the warehouse.
-        result.status, result.same_as = "UNCHANGED", prev[0].isoformat()
-        result.reason = (f"files {names}: identical to the delivery of {prev[0]} (same files by sha256); "
-                         f"nothing new loaded, its {result.loaded} good row(s) counted as collapsed")
-        result.collapsed += result.loaded
-        result.loaded = 0
-        if not load.versions_at_changed_at(feed) and feed.mode != "snapshot":
-            # Versions of this feed are valid from their delivery date: the repeat would add one per row. An
-            # empty merge also withdraws what an earlier, different delivery of this date wrote.
-            good = good.iloc[:0]
 
-    try:
-        with _connect(url) as conn, conn.cursor() as cur:
-            # Serialise loads of one feed (parallel reruns of the same feed would race on history).
-            cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (feed.id,))
-            cur.execute("delete from meta.quarantine where feed_id = %s and delivery_date = %s", (feed.id, d))
-            if len(failures):
-                rows = failures.sort_values(["row", "rule", "column"])
-                raw_json = dict(zip(sorted(bad_rows), _raw_json(raw, sorted(bad_rows)), strict=True))
-                with cur.copy("copy meta.quarantine (feed_id, delivery_date, batch_id, source_file, row_no, rule,"
-                              " column_name, message, raw) from stdin") as cp:
-                    for rec in rows.itertuples(index=False):
-                        cp.write_row((feed.id, d, batch_id, raw.at[rec.row, readers.SOURCE_FILE],
-                                      int(raw.at[rec.row, readers.ROW_NO]), rec.rule, rec.column, rec.message,
-                                      raw_json[rec.row]))
-            load.stage(cur, feed, good, d)
-            load.merge(cur, feed, d, batch_id)
-            _record_run(cur, result)
-    except Exception as exc:  # noqa: BLE001 - the transaction rolled back: the warehouse is as it was
-        give_up("FAILED", _reason_from(exc, f"files {names}: warehouse load failed", feed), exc, may_retry=True)
+def _identical_redelivery(prev, landed: dict, result: DeliveryResult, names: str) -> bool:
+    """Whether the delivery repeats the previous loaded date's files byte for byte; if so it is
+    UNCHANGED and its good rows count as collapsed (they are all in the warehouse already)."""
+    if prev is None or prev[3] <= 0 or result.delivered <= 0 or _sha_set(prev[2]) != _sha_set(landed["files"]):
+        return False
+    result.status, result.same_as = "UNCHANGED", prev[0].isoformat()
+    result.reason = (f"{names}: identical to the delivery of {prev[0]} (same files by sha256); "
+                     f"nothing new loaded, its {result.loaded} good row(s) counted as collapsed")
+    result.collapsed += result.loaded
+    result.loaded = 0
+    return True
+
+
+def _write(feed: FeedSpec, d: dt.date, raw: pd.DataFrame, verdict: quarantine.RowVerdict, result: DeliveryResult,
+           url: str | None) -> None:
+    """One transaction: the quarantine of the date, the good rows merged into history, the attempt."""
+    with _connect(url) as conn, conn.cursor() as cur:
+        # Serialise loads of one feed (parallel reruns of the same feed would race on history).
+        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (feed.id,))
+        quarantine.write(cur, feed, d, result.batch_id, raw, verdict)
+        load.stage(cur, feed, verdict.good, d)
+        load.merge(cur, feed, d, result.batch_id)
+        _record_run(cur, result)
+
+
+def _analyze(feed: FeedSpec, d: dt.date, url: str | None) -> None:
+    """Fresh statistics right away: models run minutes later, before autovacuum would analyze, and plans
+    made on empty-table estimates turn seconds into minutes."""
     try:
         with _connect(url) as conn:
-            # Fresh statistics right away: models run minutes later, before autovacuum would analyze,
-            # and plans made on empty-table estimates turn seconds into minutes.
             conn.execute(psycopg.sql.SQL("analyze {}").format(psycopg.sql.Identifier(*feed.history_table)))
     except psycopg.Error as exc:  # the load is committed; stale statistics only slow the models down
         log.warning("%s %s: analyze after the load failed (%s)", feed.id, d, type(exc).__name__)
-    if result.quarantined:
-        where = "; ".join(
-            f"file {raw.at[r.row, readers.SOURCE_FILE]} row {int(raw.at[r.row, readers.ROW_NO])}: {r.rule} on {r.column}"
-            for r in failures.head(5).itertuples()
-        )
-        log.warning("%s %s: %d rows quarantined (%s), e.g. %s", feed.id, d, result.quarantined,
-                    result.failures_by_rule, where)
-    log.info("%s %s %s: delivered %d, loaded %d, quarantined %d, collapsed %d", feed.id, d, result.status,
-             result.delivered, result.loaded, result.quarantined, result.collapsed)
-    return result
 
 
 def _unreadable(feed: FeedSpec, files: list[Path], exc: BaseException) -> str:

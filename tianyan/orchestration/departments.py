@@ -88,7 +88,7 @@ def _log_result(feed_id: str, result) -> None:
 
 
 def build_department_dag(department: str, feeds: list[FeedSpec]):
-    from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup, task
+    from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup, task, teardown
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from tianyan.orchestration.delivery import LandOperator
@@ -108,6 +108,7 @@ def build_department_dag(department: str, feeds: list[FeedSpec]):
         params={"delivery_date": Param(None, type=["null", "string"], format="date",
                                        description="Business date to (re)load; default: the run's date")},
     ) as dag:
+        loads = []
         for feed in feeds:
             asset = feed_asset(feed)
             with TaskGroup(group_id=feed.name, tooltip=feed.title):
@@ -140,7 +141,20 @@ def build_department_dag(department: str, feeds: list[FeedSpec]):
                     context["outlet_events"][feed_asset(load_feeds()[feed_id])].extra = result.asset_extra()
                     return result.asset_extra()
 
-                validate_load(feed.id, land.output)
+                loads.append(validate_load(feed.id, land.output))
+
+        # Data Docs pages are rendered once per run, for every delivery this run validated (rendering
+        # costs seconds whatever a delivery's size). A teardown: it runs whatever the loads' outcome and
+        # never decides the run's state.
+        @teardown
+        @task(task_id="data_docs", doc_md="Render the Data Docs pages of this run's validations.")
+        def data_docs() -> str | None:
+            from tianyan.ingest.validate import build_data_docs
+
+            index = build_data_docs()
+            return str(index) if index else None
+
+        loads >> data_docs()
     return dag
 
 
