@@ -1,0 +1,171 @@
+"""Proportional re-scoring: a new as-of date re-runs only the models whose result can differ.
+
+For each enabled model and date, one of three things happens (``plan``):
+
+- SKIPPED: the model's last run (whatever its date) had the same *input fingerprint*: same rule,
+  parameters, severity, shared definitions, loaded input batches and date. The alerts already are
+  that run's result; nothing to do.
+- CARRIED: the date differs, but the *data fingerprint* (the input fingerprint without the date) is
+  that of the last run, and the rule does not depend on the date (``depends_on_date``: its SQL and
+  the core definitions it uses never mention ``:as_of``, ``current_date``, ``now()`` ...). A run
+  would produce exactly the last run's hits (``alerts.model_hits``) again, so their alerts get what
+  the merge would give them -- first_seen/last_seen take in the date -- in one set-based statement
+  for every carried model (include/sql/lifecycle/carry/), and nothing else changes: no status,
+  no event, nothing to resolve (the last run left no open alert outside its hits).
+- RUN: everything else (``runner.run_model``).
+
+The data fingerprint covers every loaded batch of the model's input feeds, of every delivery date:
+the model reads the feeds' current views and history, which hold all of them, so a date loaded
+later changes what an earlier date's run sees. A full re-score (``full=True``: ``tianyan run
+--full-rescore``, the scoring DAG's ``full_rescore`` conf) runs every model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import sqlalchemy as sa
+
+from tianyan import paths
+from tianyan.registry.models import CREATE_FUNCTION, CREATE_VIEW, ModelSpec, parse_sql, relations
+from tianyan.warehouse.sqlfiles import statements
+
+# Everything in PostgreSQL that reads the clock (besides the :as_of parameter).
+_CLOCK = re.compile(r"\b(current_date|current_time|current_timestamp|localtime|localtimestamp|now|clock_timestamp|"
+                    r"statement_timestamp|transaction_timestamp|timeofday)\b", re.IGNORECASE)
+_AS_OF = re.compile(r"(?<!:):as_of\b")
+_RUN_STATUSES = ("SUCCESS", "SKIPPED", "CARRIED")  # runs whose result the alerts hold (FAILED rolled back)
+
+
+@cache
+def _core_definitions() -> dict[str, str]:
+    """``core.x`` / ``core.f()`` -> the statement defining it (comments removed)."""
+    out: dict[str, str] = {}
+    for path in sorted(paths.CORE_SQL_DIR.glob("*.sql")):
+        for stmt in statements(path.read_text(encoding="utf-8")):
+            if CREATE_VIEW.match(stmt):
+                out[parse_sql(stmt, path.name).this.sql(dialect="postgres")] = stmt
+            elif fn := CREATE_FUNCTION.match(stmt):
+                out[f"core.{fn['name']}()"] = stmt
+    return out
+
+
+def _core_used(sql: str, where: str) -> set[str]:
+    """The core views and functions a statement uses, and those they use in turn."""
+    defs = _core_definitions()
+    todo = [r for r in relations(parse_sql(sql, where)) if r in defs]
+    seen: set[str] = set()
+    while todo:
+        obj = todo.pop()
+        if obj in seen:
+            continue
+        seen.add(obj)
+        stmt = defs[obj]
+        fn = CREATE_FUNCTION.match(stmt)
+        body = parse_sql(fn["body"], obj) if fn else parse_sql(stmt, obj).expression
+        todo.extend(r for r in relations(body) if r in defs)
+    return seen
+
+
+@cache
+def _depends_on_date(sql: str, where: str) -> bool:
+    text = "\n".join(statements(sql))  # comments removed
+    if _AS_OF.search(text) or _CLOCK.search(text):
+        return True
+    defs = _core_definitions()
+    return any(_CLOCK.search(defs[obj]) for obj in _core_used(sql, where))
+
+
+def depends_on_date(model: ModelSpec) -> bool:
+    """Whether the model's result may change with the as-of date alone: its SQL binds ``:as_of`` or
+    reads the clock, directly or in a core definition it uses. A core function's date argument
+    comes from the model (``core.tenant_household(cast(:as_of as date))``), so it shows there."""
+    return _depends_on_date(model.sql, model.sql_path or model.id)
+
+
+def _core_sql_version() -> str:
+    h = hashlib.sha256()
+    for f in sorted(paths.CORE_SQL_DIR.glob("*.sql")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def loaded_batches(conn, feeds: list[str] | None = None) -> dict[str, str]:
+    """Per feed: its loaded batches of every delivery date (``date=batch,...``)."""
+    rows = conn.execute(sa.text(
+        "select feed_id, string_agg(delivery_date || '=' || batch_id, ',' order by delivery_date) "
+        "from meta.feed_runs where status = 'LOADED' and (cast(:feeds as text[]) is null or feed_id = any(:feeds)) "
+        "group by feed_id"), {"feeds": feeds}).all()
+    return {f: b for f, b in rows}
+
+
+def data_fingerprint(model: ModelSpec, batches: dict[str, str]) -> str:
+    """What a model's result depends on besides the date: its SQL, parameters and severity, the shared
+    definitions, and every batch loaded for its input feeds (``loaded_batches``)."""
+    loaded = ";".join(f"{f}:{batches.get(f, '')}" for f in model.inputs)
+    doc = f"{model.version}|{model.severity}|{_core_sql_version()}|{loaded}"
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+
+
+def input_fingerprint(data_fp: str, as_of: dt.date) -> str:
+    """The data fingerprint and the date: a run with the model's last input fingerprint is skipped."""
+    return hashlib.sha256(f"{data_fp}|{as_of.isoformat()}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LastRun:
+    as_of: dt.date
+    input_fingerprint: str | None
+    data_fingerprint: str | None
+
+
+def last_runs(conn, model_ids: list[str]) -> dict[str, LastRun]:
+    """Each model's latest run whose result the alerts hold (SUCCESS, SKIPPED or CARRIED)."""
+    rows = conn.execute(sa.text(
+        "select distinct on (model_id) model_id, as_of, input_fingerprint, data_fingerprint "
+        "from alerts.scoring_runs where model_id = any(:m) and status = any(:s) order by model_id, run_id desc"),
+        {"m": list(model_ids), "s": list(_RUN_STATUSES)}).all()
+    return {r[0]: LastRun(r[1], r[2], r[3]) for r in rows}
+
+
+@dataclass
+class Decision:
+    action: str  # "run" | "carry" | "skip"
+    data_fingerprint: str
+    input_fingerprint: str
+
+
+def decide(model: ModelSpec, as_of: dt.date, batches: dict[str, str], last: LastRun | None, *,
+           full: bool = False) -> Decision:
+    dfp = data_fingerprint(model, batches)
+    ifp = input_fingerprint(dfp, as_of)
+    if full or last is None:
+        return Decision("run", dfp, ifp)
+    if last.input_fingerprint == ifp:
+        return Decision("skip", dfp, ifp)
+    if last.data_fingerprint == dfp and not depends_on_date(model):
+        return Decision("carry", dfp, ifp)
+    return Decision("run", dfp, ifp)
+
+
+@dataclass
+class Plan:
+    as_of: dt.date
+    run: list[str] = field(default_factory=list)
+    carry: list[str] = field(default_factory=list)
+    skip: list[str] = field(default_factory=list)
+
+
+def plan(conn, models: list[ModelSpec], as_of: dt.date, *, full: bool = False) -> Plan:
+    """Which of ``models`` run, carry their last result forward, or are skipped for ``as_of``."""
+    batches = loaded_batches(conn)
+    last = last_runs(conn, [m.id for m in models])
+    out = Plan(as_of)
+    for m in models:
+        action = decide(m, as_of, batches, last.get(m.id), full=full).action
+        getattr(out, action).append(m.id)
+    return out
