@@ -94,12 +94,24 @@ def _core_sql_version() -> str:
     return h.hexdigest()[:12]
 
 
+@cache
+def _incremental_feeds() -> tuple[str, ...]:
+    """Feeds delivered as delta or append: a delivery of such a feed changes only the rows it holds."""
+    from tianyan.registry import load_feeds
+
+    return tuple(sorted(f.id for f in load_feeds().values() if f.delivery.mode != "snapshot"))
+
+
 def loaded_batches(conn, feeds: list[str] | None = None) -> dict[str, str]:
-    """Per feed: its loaded batches of every delivery date (``date=batch,...``)."""
+    """Per feed: its loaded batches of every delivery date (``date=batch,...``) that can have changed
+    its tables. An empty delivery of a delta or append feed changes nothing and is left out (an
+    empty snapshot is kept: it says every row is gone); one that replaced a non-empty delivery of its
+    date still changes the list, since the replaced batch is no longer in it."""
     rows = conn.execute(sa.text(
         "select feed_id, string_agg(delivery_date || '=' || batch_id, ',' order by delivery_date) "
         "from meta.feed_runs where status = 'LOADED' and (cast(:feeds as text[]) is null or feed_id = any(:feeds)) "
-        "group by feed_id"), {"feeds": feeds}).all()
+        "and not (coalesce(delivered, 0) = 0 and feed_id = any(:incremental)) "
+        "group by feed_id"), {"feeds": feeds, "incremental": list(_incremental_feeds())}).all()
     return {f: b for f, b in rows}
 
 

@@ -96,6 +96,9 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
             return _carry(conn, [model], as_of, started, {model.id: decision})[0]
     try:
         with eng.begin() as conn:
+            # JIT compilation never pays off for these queries (1.6-2.3 s of compile time on each heavy
+            # model, docs/performance.md) and does not change a result.
+            conn.execute(sa.text("set local jit = off"))
             conn.execute(sa.text("drop table if exists _hits"))
             conn.execute(sa.text(f"create temp table _hits on commit drop as {model.sql.rstrip().rstrip(';')}"),
                          params)
