@@ -100,8 +100,9 @@ def test_carry_forward_gives_the_alerts_of_a_full_rescore(two_warehouses):
     both(load, "disabled_persons.certificates", D1, [certificate(p2, 2, grade=3), certificate(p3, 3)], "c1")
     assert step(D1, "day 1") == {"SG01": "SUCCESS", "SG02": "SUCCESS", "SG03": "SUCCESS"}
 
-    # Day 2, nothing delivered: SG01 and SG02 carry their result forward, SG03 (reads :as_of) runs.
-    assert step(D2, "day 2") == {"SG01": "CARRIED", "SG02": "CARRIED", "SG03": "SUCCESS"}
+    # Day 2, nothing delivered: SG01 and SG02 carry their result forward; so does SG03 (it compares
+    # core.death's death_date with :as_of, and no death lies between day 1 and day 2).
+    assert step(D2, "day 2") == {"SG01": "CARRIED", "SG02": "CARRIED", "SG03": "CARRIED"}
     eng = sa.create_engine(prop)
     with eng.connect() as c:
         assert c.execute(sa.text("select model_id, first_seen, last_seen, status from alerts.alert "
@@ -112,10 +113,11 @@ def test_carry_forward_gives_the_alerts_of_a_full_rescore(two_warehouses):
     assert step(D2, "day 2 again") == {"SG01": "SKIPPED", "SG02": "SKIPPED", "SG03": "SKIPPED"}
 
     # Day 3: one input feed changes (p1's certificate arrives, p3's is cancelled): SG01 runs again,
-    # resolves p1's alert and raises p3's; SG02 reads the same feed, so it runs too.
+    # resolves p1's alert and raises p3's; SG02 reads the same feed, so it runs too; SG03 does not read
+    # it (and no death lies between day 2 and day 3): carried.
     both(load, "disabled_persons.certificates", D3,
          [certificate(p1, 1), {**certificate(p3, 3), "status": "CANCELLED"}], "c3", "certificate_no")
-    assert step(D3, "day 3, certificates changed") == {"SG01": "SUCCESS", "SG02": "SUCCESS", "SG03": "SUCCESS"}
+    assert step(D3, "day 3, certificates changed") == {"SG01": "SUCCESS", "SG02": "SUCCESS", "SG03": "CARRIED"}
 
     # Out of order: an earlier date carries day 3's result back (first_seen moves to day 0), then day 2.
     assert step(D0, "day 0 after day 3")["SG01"] == "CARRIED"
@@ -141,3 +143,56 @@ def test_full_rescore_runs_every_model(two_warehouses):
     assert score(prop, models, D1, full=False) == {"SG01": "SUCCESS"}
     assert score(prop, models, D2, full=True) == {"SG01": "SUCCESS"}
     assert score(prop, models, D3, full=False) == {"SG01": "CARRIED"}
+
+
+def test_windows_of_the_models_that_compare_a_column_with_the_date():
+    from tianyan.scoring.proportional import Window, date_windows
+
+    models = load_models()
+    assert date_windows(models["SG01"]) == ()  # no date at all
+    assert date_windows(models["TR01"]) == (Window("transport.operating_subsidies", "pay_date", 0),)
+    assert date_windows(models["SI01"]) == (Window("core.death", "death_date", 0),)  # a core view's column
+    # The date as a value (coalesce(end_date, :as_of) -> evidence) or a core function's argument: no window.
+    assert date_windows(models["SA07"]) is None and date_windows(models["SA05"]) is None
+    spec = models["TR01"]
+    shifted = spec.model_copy(update={"sql": spec.sql.replace("s.pay_date <= cast(:as_of as date)",
+                                                              "s.pay_date <= cast(:as_of as date) - 30")})
+    assert date_windows(shifted) == (Window("transport.operating_subsidies", "pay_date", -30),)
+    in_cte = spec.model_copy(update={"sql": spec.sql.replace("s.pay_date <= cast(:as_of as date)", "true")
+                                     .replace("select a.*\nfrom hit as h", "select a.*\nfrom hit as h\n"
+                                              "where h.pay_date <= cast(:as_of as date)")})
+    assert date_windows(in_cte) is None  # a CTE's column: where it comes from is not told
+
+
+def test_a_model_comparing_a_column_with_the_date_carries_only_over_empty_windows(two_warehouses):
+    prop, full = two_warehouses
+    models = [load_models()["TR01"]]
+
+    def step(day: dt.date, when: str) -> str:
+        got = score(prop, models, day, full=False)["TR01"]
+        score(full, models, day, full=True)
+        assert_same(prop, full, when)
+        return got
+
+    for u in (prop, full):
+        load(u, "public_security.vehicle_registrations", D0, [{
+            "plate_no": "A1", "owner_kind": "PERSON", "owner_id": person_id(1), "vehicle_type": "SMALL_CAR",
+            "registration_date": dt.date(2020, 1, 1), "status": "SCRAPPED", "status_date": dt.date(2026, 1, 1),
+            "changed_at": dt.datetime(2026, 1, 1)}], "v0")
+        load(u, "transport.operating_subsidies", D0, [
+            {"payment_id": "P1", "plate_no": "A1", "recipient_kind": "PERSON", "recipient_id": person_id(1),
+             "subsidy_year": 2026, "amount": 500, "pay_date": dt.date(2026, 2, 1)},
+            # paid on day 3: a hit only from day 3 on
+            {"payment_id": "P2", "plate_no": "A1", "recipient_kind": "PERSON", "recipient_id": person_id(1),
+             "subsidy_year": 2026, "amount": 700, "pay_date": D3}], "o0")
+    assert step(D1, "day 1") == "SUCCESS"
+    assert step(D2, "day 2: no pay_date in (day 1, day 2]") == "CARRIED"
+    assert step(D3, "day 3: P2 paid on day 3") == "SUCCESS"
+    assert step(D0, "day 0 after day 3: P2 not yet paid") == "SUCCESS"
+    assert step(D1, "day 1 after day 0") == "CARRIED"
+    eng = sa.create_engine(prop)
+    with eng.connect() as c:
+        assert c.execute(sa.text("select evidence_key, first_seen, last_seen, status from alerts.alert "
+                                 "order by evidence_key")).all() == [
+            ("P1", D0, D3, "ASSIGNED"), ("P2", D3, D3, "RESOLVED")]
+    eng.dispose()

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import sqlalchemy as sa
+from sqlglot import expressions as exp
 
 from tianyan import paths
 from tianyan.registry.models import CREATE_FUNCTION, CREATE_VIEW, ModelSpec, parse_sql, relations
@@ -85,6 +86,111 @@ def depends_on_date(model: ModelSpec) -> bool:
     reads the clock, directly or in a core definition it uses. A core function's date argument
     comes from the model (``core.tenant_household(cast(:as_of as date))``), so it shows there."""
     return _depends_on_date(model.sql, model.sql_path or model.id)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A comparison ``<relation>.<column> <op> cast(:as_of as date) + offset`` of a model's SQL. Between
+    two dates it can change its truth only for a row whose column lies between them (moved by offset)."""
+    relation: str
+    column: str
+    offset: int
+
+
+_COMPARISONS = (exp.LT, exp.LTE, exp.GT, exp.GTE, exp.EQ, exp.NEQ)
+
+
+def _source_relation(col: exp.Column) -> str | None:
+    """The schema-qualified table or view a column belongs to, from the FROM/JOIN sources of the
+    innermost select that names it (outer selects for a correlated reference); None when it comes
+    from a CTE, a subquery, a function, or cannot be told."""
+    sel = col.find_ancestor(exp.Select)
+    while sel is not None:
+        sources: list[exp.Expression] = []
+        from_ = sel.args.get("from_") or sel.args.get("from")  # the key's name differs across sqlglot versions
+        if from_:
+            sources.append(from_.this)
+        sources += [j.this for j in sel.args.get("joins") or []]
+        if not col.table:
+            # Unqualified: only a select reading exactly one relation (PostgreSQL resolves the name
+            # there first; the window query fails, and the model runs, if the column is not its own).
+            src = sources[0] if len(sources) == 1 else None
+            if isinstance(src, exp.Table) and src.db and not isinstance(src.this, exp.Func):
+                return f"{src.db}.{src.name}"
+            return None
+        for src in sources:
+            if src.alias_or_name == col.table:
+                if isinstance(src, exp.Table) and src.db and not isinstance(src.this, exp.Func):
+                    return f"{src.db}.{src.name}"
+                return None
+        sel = sel.find_ancestor(exp.Select)
+    return None
+
+
+@cache
+def _windows(sql: str, where: str) -> tuple[Window, ...] | None:
+    text = "\n".join(statements(sql))
+    if _CLOCK.search(text) or any(_CLOCK.search(_core_definitions()[o]) for o in _core_used(sql, where)):
+        return None
+    out: list[Window] = []
+    for ph in parse_sql(sql, where).find_all(exp.Placeholder):
+        if ph.name != "as_of":
+            continue
+        node = ph.parent
+        if not (isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.DATE):
+            return None
+        offset = 0
+        parent = node.parent
+        if isinstance(parent, (exp.Add, exp.Sub)) and parent.this is node:
+            lit = parent.expression
+            if not (isinstance(lit, exp.Literal) and lit.is_int):
+                return None
+            offset = int(lit.this) * (1 if isinstance(parent, exp.Add) else -1)
+            node, parent = parent, parent.parent
+        if not isinstance(parent, _COMPARISONS):
+            return None
+        other = parent.expression if parent.this is node else parent.this
+        if not isinstance(other, exp.Column):
+            return None
+        relation = _source_relation(other)
+        if relation is None:
+            return None
+        out.append(Window(relation, other.name, offset))
+    return tuple(sorted(set(out), key=lambda w: (w.relation, w.column, w.offset)))
+
+
+def date_windows(model: ModelSpec) -> tuple[Window, ...] | None:
+    """How the model's result depends on the date: ``()`` not at all; a tuple of windows when every use
+    of ``:as_of`` is a comparison of a table's or view's column with it (its result then changes
+    between two dates only if a row's column lies between them, ``windows_empty``); None otherwise
+    (the date is a value in the result, goes into a function, or the SQL reads the clock)."""
+    if not depends_on_date(model):
+        return ()
+    return _windows(model.sql, model.sql_path or model.id)
+
+
+def windows_empty(conn, windows: tuple[Window, ...], a: dt.date, b: dt.date) -> bool:
+    """No row of any window's relation has its column between the two dates (closed interval, moved by
+    the window's offset): every comparison with :as_of is then as true at ``a`` as at ``b``, row by row,
+    so the model's result is the same. A feed's current view is checked through its history table
+    (which holds every row the view shows). A window that cannot be checked counts as not empty."""
+    q = conn.dialect.identifier_preparer.quote
+    lo, hi = min(a, b), max(a, b)
+    for w in windows:
+        schema, name = w.relation.split(".", 1)
+        if schema != "core" and not name.endswith("__history"):
+            name += "__history"
+        sql = (f"select exists (select 1 from {q(schema)}.{q(name)} where {q(w.column)} >= cast(:lo as date) "
+               f"and {q(w.column)} <= cast(:hi as date))")
+        try:
+            with conn.begin_nested():
+                hit = conn.execute(sa.text(sql), {"lo": lo + dt.timedelta(days=w.offset),
+                                                  "hi": hi + dt.timedelta(days=w.offset)}).scalar()
+        except sa.exc.DBAPIError:
+            return False
+        if hit:
+            return False
+    return True
 
 
 def _core_sql_version() -> str:
@@ -152,15 +258,19 @@ class Decision:
 
 
 def decide(model: ModelSpec, as_of: dt.date, batches: dict[str, str], last: LastRun | None, *,
-           full: bool = False) -> Decision:
+           full: bool = False, conn=None) -> Decision:
+    """Run, carry or skip (module doc). A model whose rule compares columns with the date carries only
+    when ``conn`` is given and no row lies in its windows between the last run's date and this one."""
     dfp = data_fingerprint(model, batches)
     ifp = input_fingerprint(dfp, as_of)
     if full or last is None:
         return Decision("run", dfp, ifp)
     if last.input_fingerprint == ifp:
         return Decision("skip", dfp, ifp)
-    if last.data_fingerprint == dfp and not depends_on_date(model):
-        return Decision("carry", dfp, ifp)
+    if last.data_fingerprint == dfp:
+        windows = date_windows(model)
+        if windows == () or (windows and conn is not None and windows_empty(conn, windows, last.as_of, as_of)):
+            return Decision("carry", dfp, ifp)
     return Decision("run", dfp, ifp)
 
 
@@ -178,6 +288,6 @@ def plan(conn, models: list[ModelSpec], as_of: dt.date, *, full: bool = False) -
     last = last_runs(conn, [m.id for m in models])
     out = Plan(as_of)
     for m in models:
-        action = decide(m, as_of, batches, last.get(m.id), full=full).action
+        action = decide(m, as_of, batches, last.get(m.id), full=full, conn=conn).action
         getattr(out, action).append(m.id)
     return out

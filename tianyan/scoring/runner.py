@@ -84,7 +84,7 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
     with eng.begin() as conn:
         last = proportional.last_runs(conn, [model.id]).get(model.id)
         decision = proportional.decide(model, as_of, proportional.loaded_batches(conn, list(model.inputs)), last,
-                                       full=force)
+                                       full=force, conn=conn)
         fp, dfp = decision.input_fingerprint, decision.data_fingerprint
         if decision.action == "skip":
             run.status = "SKIPPED"
@@ -135,7 +135,7 @@ def carry_forward(models: list[ModelSpec], as_of: dt.date, url: str | None = Non
         lifecycle.lock(conn)  # the check and the carry see the same alerts and runs
         batches = proportional.loaded_batches(conn)
         last = proportional.last_runs(conn, [m.id for m in models])
-        decided = {m.id: proportional.decide(m, as_of, batches, last.get(m.id)) for m in models}
+        decided = {m.id: proportional.decide(m, as_of, batches, last.get(m.id), conn=conn) for m in models}
         carried = _carry(conn, [m for m in models if decided[m.id].action == "carry"], as_of, started, decided)
     others = [run_model(m, as_of, url) for m in models if decided[m.id].action != "carry"]
     return carried + others
