@@ -6,8 +6,9 @@ include/config/orchestration.yaml), so the models score the day's loads once rat
 arriving feed. It then runs the models whose input feeds received new data and whose inputs changed
 since their last run, as mapped tasks (one per model, so a failing model fails visibly without
 blocking the others); the clock fallback and manual runs score all enabled models. A model whose
-inputs did not change since its last run and whose rule does not depend on the date is carried
-forward to the new date instead (one ``carry_forward`` task for all of them); conf
+inputs did not change since its last run and whose rule does not depend on the date (or only
+compares a column with it and no row lies between the dates) is carried forward to the new date
+instead (one ``carry_forward`` task for all of them); conf
 ``{"full_rescore": true}`` runs every enabled model. The as-of date is the run's business date (conf
 ``as_of`` wins).
 """
@@ -162,7 +163,8 @@ def build_scoring_dag():
                      len(p.run), f" (triggered by updates of: {', '.join(sorted(feeds))})" if feeds else "",
                      ", ".join(p.run) or "none")
             if p.carry:
-                log.info("carried forward, inputs unchanged and rule independent of the date: %s", ", ".join(p.carry))
+                log.info("carried forward (inputs unchanged, the rule independent of the date or no row between the "
+                         "dates): %s", ", ".join(p.carry))
             if p.skip:
                 log.info("skipped, inputs unchanged since their last run: %s", ", ".join(p.skip))
             disabled = [m for m in all_ids if m not in enabled]

@@ -7,7 +7,10 @@ For each enabled model and date, one of three things happens (``plan``):
   that run's result; nothing to do.
 - CARRIED: the date differs, but the *data fingerprint* (the input fingerprint without the date) is
   that of the last run, and the rule does not depend on the date (``depends_on_date``: its SQL and
-  the core definitions it uses never mention ``:as_of``, ``current_date``, ``now()`` ...). A run
+  the core definitions it uses never mention ``:as_of``, ``current_date``, ``now()`` ...) or uses it
+  only in comparisons ``<relation>.<column> <op> cast(:as_of as date) [+- n]`` and no row of those
+  relations has the column between the last run's date and this one (``date_windows``,
+  ``windows_empty``: every comparison is then as true on one date as on the other, row by row). A run
   would produce exactly the last run's hits (``alerts.model_hits``) again, so their alerts get what
   the merge would give them -- first_seen/last_seen take in the date -- in one set-based statement
   for every carried model (include/sql/lifecycle/carry/), and nothing else changes: no status,
