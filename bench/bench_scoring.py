@@ -26,7 +26,8 @@ Day-2 re-score (issue 14), on a city generated with ``--days 2``:
    carried forward, run_model for the rest (timed, models run / carried / skipped).
 3. Day 2 full re-score (every model forced, timed) on the same warehouse: its alerts (every column a
    user sees, events, evidence) must equal those the proportional re-score left.
-Prints both times, the ratio (target <= 25%) and the models run / carried.
+Prints both times, the ratio (target <= 25%) and the models run / carried; then the same for the
+day after day 2 without any delivery (a quiet day).
 """
 
 from __future__ import annotations
@@ -181,6 +182,23 @@ def day2(args) -> None:
     print(f"{res['residents']:>10,} {res['full_day1_s']:>10.1f}s {res['full_day2_s']:>10.1f}s "
           f"{res['prop_day2_s']:>11.1f}s {ratio:>7.1%} {len(counted['SUCCESS']):>4} {len(counted['CARRIED']):>8}")
     print(f"target: day-2 re-score at most 25% of a full scoring run: {'MET' if ratio <= 0.25 else 'MISSED'}")
+
+    # A quiet day (no delivery at all, e.g. a weekend): the date after day 2, nothing loaded.
+    d3 = d2 + dt.timedelta(days=1)
+    t = time.perf_counter()
+    with eng.connect() as c:
+        p = plan(c, models, d3)
+    runs = carry_forward([by_id[m] for m in p.carry], d3, args.url)
+    runs += [run_model(by_id[m], d3, args.url) for m in p.run]
+    res["prop_day3_s"] = time.perf_counter() - t
+    quiet = {s: sorted(r.model_id for r in runs if r.status == s) for s in ("SUCCESS", "CARRIED")}
+    after_prop = _snapshot(args.url)
+    res["full_day3_s"] = full(d3)
+    res["identical_day3"] = after_prop == _snapshot(args.url)
+    ratio3 = res["prop_day3_s"] / res["full_day3_s"]
+    print(f"{d3} without deliveries: proportional {res['prop_day3_s']:.1f} s (run {len(quiet['SUCCESS'])}: "
+          f"{', '.join(quiet['SUCCESS'])}; carried {len(quiet['CARRIED'])}), full {res['full_day3_s']:.1f} s, "
+          f"ratio {ratio3:.1%}; alerts identical: {res['identical_day3']}")
     Path(args.json).write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
     print(f"raw figures: {args.json}")
 

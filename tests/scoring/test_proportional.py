@@ -184,15 +184,47 @@ def test_a_model_comparing_a_column_with_the_date_carries_only_over_empty_window
              "subsidy_year": 2026, "amount": 500, "pay_date": dt.date(2026, 2, 1)},
             # paid on day 3: a hit only from day 3 on
             {"payment_id": "P2", "plate_no": "A1", "recipient_kind": "PERSON", "recipient_id": person_id(1),
-             "subsidy_year": 2026, "amount": 700, "pay_date": D3}], "o0")
+             "subsidy_year": 2026, "amount": 700, "pay_date": D3},
+            # paid on day 1: pay_date <= :as_of is true on day 1 and day 2 alike
+            {"payment_id": "P3", "plate_no": "A1", "recipient_kind": "PERSON", "recipient_id": person_id(1),
+             "subsidy_year": 2026, "amount": 900, "pay_date": D1}], "o0")
     assert step(D1, "day 1") == "SUCCESS"
     assert step(D2, "day 2: no pay_date in (day 1, day 2]") == "CARRIED"
     assert step(D3, "day 3: P2 paid on day 3") == "SUCCESS"
-    assert step(D0, "day 0 after day 3: P2 not yet paid") == "SUCCESS"
-    assert step(D1, "day 1 after day 0") == "CARRIED"
+    assert step(D0, "day 0 after day 3: P2 and P3 not yet paid") == "SUCCESS"
+    assert step(D1, "day 1 after day 0: P3 paid on day 1") == "SUCCESS"
+    assert step(D2, "day 2 after day 1") == "CARRIED"
     eng = sa.create_engine(prop)
     with eng.connect() as c:
         assert c.execute(sa.text("select evidence_key, first_seen, last_seen, status from alerts.alert "
                                  "order by evidence_key")).all() == [
-            ("P1", D0, D3, "ASSIGNED"), ("P2", D3, D3, "RESOLVED")]
+            ("P1", D0, D3, "ASSIGNED"), ("P2", D3, D3, "RESOLVED"), ("P3", D1, D3, "ASSIGNED")]
+    eng.dispose()
+
+
+@pytest.mark.parametrize("op", ["<=", "<", ">=", ">", "=", "<>"])
+def test_a_window_is_empty_exactly_when_no_row_compares_differently(warehouse_url, op):
+    """windows_empty against the truth, over every value, pair of dates and offset of a small range."""
+    import operator
+
+    from tianyan.scoring.proportional import Window, windows_empty
+
+    compare = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "=": operator.eq,
+               "<>": operator.ne}[op]
+    days = [D0 + dt.timedelta(days=i) for i in range(5)]
+    eng = sa.create_engine(warehouse_url)
+    with eng.connect() as c:
+        c.execute(sa.text("create temp table _probe (v date)"))
+        c.execute(sa.text("create table if not exists core.window_probe (v date)"))
+        for v in days:
+            c.execute(sa.text("delete from core.window_probe"))
+            c.execute(sa.text("insert into core.window_probe values (:v)"), {"v": v})
+            for a in days:
+                for b in days:
+                    for k in (-1, 0, 1):
+                        x, y = a + dt.timedelta(days=k), b + dt.timedelta(days=k)
+                        same = compare(v, x) == compare(v, y)
+                        got = windows_empty(c, (Window("core.window_probe", "v", k, op),), a, b)
+                        assert got == same, (op, v, a, b, k)
+        c.rollback()
     eng.dispose()

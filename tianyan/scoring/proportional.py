@@ -98,9 +98,18 @@ class Window:
     relation: str
     column: str
     offset: int
+    op: str = "<="  # the comparison with the column on the left: column <op> date
 
 
-_COMPARISONS = (exp.LT, exp.LTE, exp.GT, exp.GTE, exp.EQ, exp.NEQ)
+# Comparison node -> its operator with the column on the left, and with the column on the right.
+_COMPARISONS = {exp.LT: ("<", ">"), exp.LTE: ("<=", ">="), exp.GT: (">", "<"), exp.GTE: (">=", "<="),
+                exp.EQ: ("=", "="), exp.NEQ: ("<>", "<>")}
+# Where ``column <op> X`` can be true for one X and false for the other, lo = the smaller date + offset,
+# hi = the larger: ``v <= X`` and ``v > X`` differ for lo < v <= hi, ``v < X`` and ``v >= X`` for
+# lo <= v < hi, ``v = X`` and ``v <> X`` for v = lo or v = hi.
+_DIFFERS = {"<=": "{c} > :lo and {c} <= :hi", ">": "{c} > :lo and {c} <= :hi",
+            "<": "{c} >= :lo and {c} < :hi", ">=": "{c} >= :lo and {c} < :hi",
+            "=": "({c} = :lo or {c} = :hi)", "<>": "({c} = :lo or {c} = :hi)"}
 
 
 def _source_relation(col: exp.Column) -> str | None:
@@ -150,16 +159,18 @@ def _windows(sql: str, where: str) -> tuple[Window, ...] | None:
                 return None
             offset = int(lit.this) * (1 if isinstance(parent, exp.Add) else -1)
             node, parent = parent, parent.parent
-        if not isinstance(parent, _COMPARISONS):
+        if type(parent) not in _COMPARISONS:
             return None
-        other = parent.expression if parent.this is node else parent.this
+        column_left = parent.expression is node
+        other = parent.this if column_left else parent.expression
         if not isinstance(other, exp.Column):
             return None
         relation = _source_relation(other)
         if relation is None:
             return None
-        out.append(Window(relation, other.name, offset))
-    return tuple(sorted(set(out), key=lambda w: (w.relation, w.column, w.offset)))
+        op = _COMPARISONS[type(parent)][0 if column_left else 1]
+        out.append(Window(relation, other.name, offset, op))
+    return tuple(sorted(set(out), key=lambda w: (w.relation, w.column, w.offset, w.op)))
 
 
 def date_windows(model: ModelSpec) -> tuple[Window, ...] | None:
@@ -173,18 +184,22 @@ def date_windows(model: ModelSpec) -> tuple[Window, ...] | None:
 
 
 def windows_empty(conn, windows: tuple[Window, ...], a: dt.date, b: dt.date) -> bool:
-    """No row of any window's relation has its column between the two dates (closed interval, moved by
-    the window's offset): every comparison with :as_of is then as true at ``a`` as at ``b``, row by row,
-    so the model's result is the same. A feed's current view is checked through its history table
-    (which holds every row the view shows). A window that cannot be checked counts as not empty."""
+    """No row of any window's relation has its column where the window's comparison is true at one of
+    the two dates and false at the other (``_DIFFERS``, dates moved by the window's offset): every
+    comparison with :as_of is then as true at ``a`` as at ``b``, row by row, so the model's result is
+    the same. A feed's current view is checked through its history table (which holds every row the
+    view shows). A window that cannot be checked counts as not empty."""
+    if a == b:
+        return True
     q = conn.dialect.identifier_preparer.quote
     lo, hi = min(a, b), max(a, b)
     for w in windows:
         schema, name = w.relation.split(".", 1)
         if schema != "core" and not name.endswith("__history"):
             name += "__history"
-        sql = (f"select exists (select 1 from {q(schema)}.{q(name)} where {q(w.column)} >= cast(:lo as date) "
-               f"and {q(w.column)} <= cast(:hi as date))")
+        differs = _DIFFERS[w.op].format(c=q(w.column)).replace(":lo", "cast(:lo as date)").replace(
+            ":hi", "cast(:hi as date)")
+        sql = f"select exists (select 1 from {q(schema)}.{q(name)} where {differs})"
         try:
             with conn.begin_nested():
                 hit = conn.execute(sa.text(sql), {"lo": lo + dt.timedelta(days=w.offset),
