@@ -115,6 +115,9 @@ def run(
     date: Annotated[list[str], typer.Option(help="Logical date YYYY-MM-DD (repeat for several)")],
     department: Annotated[list[str] | None, typer.Option(help="Only these departments")] = None,
     scoring: Annotated[bool, typer.Option(help="Run the scoring DAG after the departments")] = True,
+    full_rescore: Annotated[bool, typer.Option(
+        help="Run every enabled model (by default a model whose inputs did not change since its last run and "
+             "whose rule does not depend on the date carries its result forward)")] = False,
 ) -> None:
     """Run logical date(s) through every department DAG and then scoring."""
     from tianyan.orchestration.inprocess import (
@@ -138,7 +141,8 @@ def run(
             failed.append(out)
 
     try:
-        run_dates(drop, dates, departments=department or None, scoring=scoring, on_step=step)
+        run_dates(drop, dates, departments=department or None, scoring=scoring, on_step=step,
+                  full_rescore=full_rescore)
     except RunRefused as exc:
         console.print(f"[red]refused[/]: {exc}")
         raise typer.Exit(2) from None
@@ -172,7 +176,7 @@ def backfill(
     if e < s:
         raise typer.BadParameter("end is before start")
     dates = [s + dt.timedelta(days=i) for i in range((e - s).days + 1)]
-    run(drop=drop, date=[d.isoformat() for d in dates], department=department, scoring=True)
+    run(drop=drop, date=[d.isoformat() for d in dates], department=department, scoring=True, full_rescore=False)
 
 
 def _rows(query: str, params: dict | None = None) -> list[dict]:

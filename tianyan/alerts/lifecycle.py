@@ -3,7 +3,8 @@ include/sql/lifecycle/ that writes the change's event into ``alerts.alert_event`
 
 States and who moves them:
 - scoring (``record_scoring``, called by the scoring runner for each model run, files in
-  include/sql/lifecycle/scoring/): a new hit is born NEW (event ``created``); an open alert whose
+  include/sql/lifecycle/scoring/; ``record_carried`` for models carried forward to a new date,
+  include/sql/lifecycle/carry/, which changes no status): a new hit is born NEW (event ``created``); an open alert whose
   evidence is no longer produced becomes RESOLVED, a RESOLVED alert whose evidence returns is NEW
   again (events ``observed``);
 - the daily lifecycle (``apply``, files include/sql/lifecycle/NN_*.sql): NEW -> ASSIGNED (routed to
@@ -35,10 +36,15 @@ FEED_ID = "discipline.alert_dispositions"
 ACTOR = "tianyan.lifecycle"
 LIFECYCLE_SQL_DIR = paths.SQL_DIR / "lifecycle"
 SCORING_SQL_DIR = LIFECYCLE_SQL_DIR / "scoring"
+CARRY_SQL_DIR = LIFECYCLE_SQL_DIR / "carry"
 
 
-def _lock(conn: sa.Connection) -> None:
+def lock(conn: sa.Connection) -> None:
+    """The lifecycle's advisory lock, held to the end of the transaction."""
     conn.execute(sa.text("select pg_advisory_xact_lock(hashtext('tianyan.lifecycle'))"))
+
+
+_lock = lock
 
 
 def record_scoring(conn: sa.Connection, model_id: str, severity: str, model_version: str,
@@ -52,6 +58,17 @@ def record_scoring(conn: sa.Connection, model_id: str, severity: str, model_vers
                                                 "model_version": model_version, "as_of": as_of})
     return {"hits": counts["alerts_new"] + counts["alerts_updated"], **{
         k: counts[k] for k in ("alerts_new", "alerts_updated", "alerts_resolved")}}
+
+
+def record_carried(conn: sa.Connection, model_ids: list[str], as_of: dt.date) -> dict[str, int]:
+    """Models carried forward to ``as_of`` produce their last run's hits (``alerts.model_hits``) again:
+    their alerts take in the date as the merge would (include/sql/lifecycle/carry/). Returns the hits
+    per model."""
+    _lock(conn)
+    run_folder(conn, CARRY_SQL_DIR, {"model_ids": list(model_ids), "as_of": as_of})
+    rows = conn.execute(sa.text("select model_id, count(*) from alerts.model_hits where model_id = any(:m) "
+                                "group by model_id"), {"m": list(model_ids)}).all()
+    return {m: int(n) for m, n in rows}
 
 
 def apply(as_of: dt.date, url: str | None = None, *, overdue_days: int | None = None,

@@ -228,8 +228,12 @@ def run_dates(
     scoring: bool = True,
     on_step: Callable[[str, DagOutcome], None] | None = None,
     logfile: Path | None = None,
+    full_rescore: bool = False,
 ) -> list[DagOutcome]:
-    """Each date through every department DAG (sorted), then scoring; returns per-DAG outcomes."""
+    """Each date through every department DAG (sorted), then scoring; returns per-DAG outcomes.
+
+    Scoring is proportional (models whose inputs did not change carry their result forward,
+    tianyan.scoring.proportional) unless ``full_rescore``."""
     from tianyan.warehouse.conn import redact, warehouse_url
     from tianyan.warehouse.migrate import migrate
 
@@ -256,7 +260,7 @@ def run_dates(
                 for day in dates:
                     plan = [(d, {"delivery_date": day.isoformat()}) for d in dept_ids]
                     if scoring:
-                        plan.append(("scoring", {"as_of": day.isoformat()}))
+                        plan.append(("scoring", {"as_of": day.isoformat(), "full_rescore": full_rescore}))
                     for dag_id, conf in plan:
                         with _quiet(logfile):
                             dr = _test_run(bag.dags[dag_id], conf)

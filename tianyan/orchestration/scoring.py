@@ -5,8 +5,12 @@ a reschedule-mode sensor: no worker slot between looks; at most ``scoring_settle
 include/config/orchestration.yaml), so the models score the day's loads once rather than once per
 arriving feed. It then runs the models whose input feeds received new data and whose inputs changed
 since their last run, as mapped tasks (one per model, so a failing model fails visibly without
-blocking the others); the clock fallback and manual runs score all enabled models. The as-of date is
-the run's business date (conf ``as_of`` wins).
+blocking the others); the clock fallback and manual runs score all enabled models. A model whose
+inputs did not change since its last run and whose rule does not depend on the date (or only
+compares a column with it and no row lies between the dates) is carried forward to the new date
+instead (one ``carry_forward`` task for all of them); conf
+``{"full_rescore": true}`` runs every enabled model. The as-of date is the run's business date (conf
+``as_of`` wins).
 """
 
 from __future__ import annotations
@@ -59,13 +63,18 @@ def loads_in_flight(ti) -> list[str]:
 
 def changed_models(model_ids: list[str], as_of) -> list[str]:
     """The models whose inputs changed since their last run (run_model would skip the others)."""
-    from tianyan.scoring.runner import input_fingerprint, last_fingerprint
+    p = scoring_plan(model_ids, as_of)
+    return [m for m in model_ids if m not in p.skip]
+
+
+def scoring_plan(model_ids: list[str], as_of, *, full: bool = False):
+    """Which models run, carry their last result forward, or are skipped (tianyan.scoring.proportional)."""
+    from tianyan.scoring.proportional import plan
     from tianyan.warehouse.conn import engine
 
     models = load_models()
     with engine().connect() as conn:
-        return [m for m in model_ids
-                if input_fingerprint(conn, models[m], as_of) != last_fingerprint(conn, models[m])]
+        return plan(conn, [models[m] for m in model_ids], as_of, full=full)
 
 
 def doc_md() -> str:
@@ -74,8 +83,10 @@ def doc_md() -> str:
         f"feed's Asset is updated, and on the clock (`{load_settings().schedule}` China time, `schedule` in "
         "`include/config/scoring.yaml`) as a fallback. An Asset-triggered run first "
         "waits for the department runs in flight to finish (`scoring_settle_max` in "
-        "`include/config/orchestration.yaml`), then runs the models whose inputs changed. Each model is a mapped "
-        "task; results merge into `alerts.alert` (deterministic ids; missing evidence -> RESOLVED) and "
+        "`include/config/orchestration.yaml`), then runs the models whose inputs changed; a model whose inputs "
+        "did not change and whose rule does not depend on the date carries its last result forward to the new "
+        "date (task `carry_forward`), unless the run's conf has `{\"full_rescore\": true}`. Each model run is a "
+        "mapped task; results merge into `alerts.alert` (deterministic ids; missing evidence -> RESOLVED) and "
         "every run is logged in `alerts.scoring_runs`. Trigger with `{\"as_of\": \"YYYY-MM-DD\"}` to score "
         "a date. Tune or disable models in `include/config/models.yaml`."
     )
@@ -98,7 +109,9 @@ def build_scoring_dag():
         default_args=default_args(owner="supervision-models"),
         tags=["scoring", "alerts"],
         doc_md=doc_md(),
-        params={"as_of": Param(None, type=["null", "string"], format="date", description="Score as of this date")},
+        params={"as_of": Param(None, type=["null", "string"], format="date", description="Score as of this date"),
+                "full_rescore": Param(False, type="boolean",
+                                      description="Run every enabled model (no carry-forward, no skip)")},
     ) as dag:
         settle_max, settle_poke = scoring_settle()
 
@@ -139,34 +152,38 @@ def build_scoring_dag():
                 as_of = local_date(context).isoformat()
             else:
                 as_of = max(dates)
-            models = models_for(feeds or None)
-            unchanged: list[str] = []
-            if context["dag_run"].run_type == "asset_triggered":
-                # After the wait, loads that arrived since this run was created are in the warehouse too
-                # (their events queue the next run): score every model with new inputs now, so the next
-                # run finds nothing left to do.
-                candidates = models_for(None)
-                current = changed_models(candidates, dt.date.fromisoformat(as_of))
-                unchanged = [m for m in candidates if m not in current]
-                models = current
+            full = bool(conf.get("full_rescore") or context["params"].get("full_rescore"))
             enabled = models_for(None)
+            # Every enabled model is planned, whatever triggered the run: after the wait, loads that
+            # arrived since this run was created are in the warehouse too (their events queue the next
+            # run), so everything with new inputs scores now and the next run finds nothing left to do.
+            p = scoring_plan(enabled, dt.date.fromisoformat(as_of), full=full)
             all_ids = sorted(load_models())
-            log.info("scoring as of %s: %d model(s) to run%s: %s", as_of, len(models),
-                     f" (triggered by updates of: {', '.join(sorted(feeds))})" if feeds else " (all enabled)",
-                     ", ".join(models) or "none")
-            if unchanged:
-                log.info("skipped, inputs unchanged since their last run: %s", ", ".join(unchanged))
-            skipped = [m for m in enabled if m not in models and m not in unchanged]
-            if skipped:
-                log.info("skipped, none of their input feeds updated: %s", ", ".join(skipped))
+            log.info("scoring as of %s%s: %d model(s) to run%s: %s", as_of, " (full re-score)" if full else "",
+                     len(p.run), f" (triggered by updates of: {', '.join(sorted(feeds))})" if feeds else "",
+                     ", ".join(p.run) or "none")
+            if p.carry:
+                log.info("carried forward (inputs unchanged, the rule independent of the date or no row between the "
+                         "dates): %s", ", ".join(p.carry))
+            if p.skip:
+                log.info("skipped, inputs unchanged since their last run: %s", ", ".join(p.skip))
             disabled = [m for m in all_ids if m not in enabled]
             if disabled:
                 log.info("disabled in include/config/models.yaml: %s", ", ".join(disabled))
-            return {"as_of": as_of, "models": models}
+            return {"as_of": as_of, "models": p.run, "carry": p.carry, "full": full}
 
         @task
         def model_ids(p: dict) -> list[dict]:
-            return [{"model_id": m, "as_of": p["as_of"]} for m in p["models"]]
+            return [{"model_id": m, "as_of": p["as_of"], "force": p.get("full", False)} for m in p["models"]]
+
+        @task
+        def carry_forward(p: dict) -> list[dict]:
+            from dataclasses import asdict
+
+            from tianyan.scoring.runner import carry_forward as carry
+
+            models = load_models()
+            return [asdict(r) for r in carry([models[m] for m in p.get("carry", [])], dt.date.fromisoformat(p["as_of"]))]
 
         @task(map_index_template="{{ model_id }}")
         def score(job: dict) -> dict:
@@ -178,9 +195,11 @@ def build_scoring_dag():
 
             get_current_context()["model_id"] = job["model_id"]  # names the mapped instance in the UI
 
-            run = run_model(load_models()[job["model_id"]], dt.date.fromisoformat(job["as_of"]))
-            if run.status == "SKIPPED":
-                log.info("%s as of %s: skipped, inputs unchanged since its last run", run.model_id, run.as_of)
+            run = run_model(load_models()[job["model_id"]], dt.date.fromisoformat(job["as_of"]),
+                            force=job.get("force", False))
+            if run.status in ("SKIPPED", "CARRIED"):
+                log.info("%s as of %s: %s, inputs unchanged since its last run", run.model_id, run.as_of,
+                         run.status.lower())
             else:
                 log.info("%s as of %s: %s, %d hit(s): %d new, %d updated, %d resolved alert(s); %d rows scanned, "
                          "%d ms", run.model_id, run.as_of, run.status, run.hits, run.alerts_new, run.alerts_updated,
@@ -212,5 +231,5 @@ def build_scoring_dag():
         wait_for_loads() >> p
         scores = score.expand(job=model_ids(p))
         marts = refresh_marts(p)
-        scores >> marts >> [daily_report(p), announce_high_alerts(p)]
+        [carry_forward(p), scores] >> marts >> [daily_report(p), announce_high_alerts(p)]
     return dag

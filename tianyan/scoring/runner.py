@@ -5,13 +5,14 @@ into ``alerts.alert`` (alert_id = md5(model | subject kind | subject | evidence 
 updates, never duplicates; alerts no longer produced are RESOLVED by data, never deleted; a hit on a
 resolved alert reopens it), writing every status change's event. Every run is recorded in
 ``alerts.scoring_runs``. All of it happens in one transaction, set-based. A run is SKIPPED when
-nothing it depends on changed (``input_fingerprint``).
+nothing it depends on changed (``input_fingerprint``); on a new date, a model whose inputs did not
+change and whose rule does not depend on the date is CARRIED: its last run's result is carried
+forward (``tianyan.scoring.proportional``, ``carry_forward``). ``force`` runs the model regardless.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import time
@@ -19,9 +20,9 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
-from tianyan import paths
 from tianyan.alerts import lifecycle
 from tianyan.registry.models import OUTPUT_COLUMNS, ModelSpec
+from tianyan.scoring import proportional
 from tianyan.warehouse.conn import engine as get_engine
 
 log = logging.getLogger(__name__)
@@ -55,49 +56,49 @@ def _rows_scanned(conn, model: ModelSpec) -> int:
     return int(got or 0)
 
 
-def _core_sql_version() -> str:
-    h = hashlib.sha256()
-    for f in sorted(paths.CORE_SQL_DIR.glob("*.sql")):
-        h.update(f.read_bytes())
-    return h.hexdigest()[:12]
-
-
 def input_fingerprint(conn, model: ModelSpec, as_of: dt.date) -> str:
-    """Everything a model's result depends on: its SQL and parameters, the shared definitions, and
-    the batches loaded for its input feeds up to the as-of date."""
-    batches = conn.execute(sa.text(
-        "select coalesce(string_agg(feed_id || '@' || delivery_date || '=' || batch_id, ',' "
-        "order by feed_id, delivery_date), '') from meta.feed_runs "
-        "where feed_id = any(:feeds) and status = 'LOADED' and delivery_date <= :d"),
-        {"feeds": list(model.inputs), "d": as_of}).scalar()
-    doc = f"{model.version}|{_core_sql_version()}|{as_of}|{batches}"
-    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+    """Everything a model's result depends on: its SQL, parameters and severity, the shared
+    definitions, every batch loaded for its input feeds, and the as-of date."""
+    return proportional.input_fingerprint(_data_fingerprint(conn, model), as_of)
+
+
+def _data_fingerprint(conn, model: ModelSpec) -> str:
+    return proportional.data_fingerprint(model, proportional.loaded_batches(conn, list(model.inputs)))
 
 
 def last_fingerprint(conn, model: ModelSpec) -> str | None:
     """Input fingerprint of the model's latest run. The alerts reflect that run (whatever its date),
     so a model whose fingerprint equals it has nothing to do."""
-    return conn.execute(sa.text(
-        "select input_fingerprint from alerts.scoring_runs where model_id = :m "
-        "and status in ('SUCCESS', 'SKIPPED') order by run_id desc limit 1"), {"m": model.id}).scalar()
+    last = proportional.last_runs(conn, [model.id]).get(model.id)
+    return last.input_fingerprint if last else None
 
 
 def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force: bool = False) -> ModelRun:
-    """Score one model as of a date; skipped (recorded as SKIPPED) when nothing it depends on changed."""
+    """Score one model as of a date: SKIPPED when nothing it depends on changed since its last run,
+    CARRIED to a new date when its inputs did not change and its rule does not depend on the date
+    (``tianyan.scoring.proportional``), else run; ``force`` always runs it."""
     eng = get_engine(url)
     started = time.monotonic()
     params = {**model.params, "as_of": as_of}
     run = ModelRun(model.id, as_of.isoformat(), "SUCCESS")
     with eng.begin() as conn:
-        fp = input_fingerprint(conn, model, as_of)
-        if last_fingerprint(conn, model) == fp and not force:
+        last = proportional.last_runs(conn, [model.id]).get(model.id)
+        decision = proportional.decide(model, as_of, proportional.loaded_batches(conn, list(model.inputs)), last,
+                                       full=force, conn=conn)
+        fp, dfp = decision.input_fingerprint, decision.data_fingerprint
+        if decision.action == "skip":
             run.status = "SKIPPED"
             run.duration_ms = int((time.monotonic() - started) * 1000)
-            _record(conn, model, as_of, run, fp)
+            _record(conn, model, as_of, run, fp, dfp)
             log.info("model %s as of %s: inputs unchanged since the last run, skipped", model.id, as_of)
             return run
+        if decision.action == "carry":
+            return _carry(conn, [model], as_of, started, {model.id: decision})[0]
     try:
         with eng.begin() as conn:
+            # JIT compilation never pays off for these queries (1.6-2.3 s of compile time on each heavy
+            # model, docs/performance.md) and does not change a result.
+            conn.execute(sa.text("set local jit = off"))
             conn.execute(sa.text("drop table if exists _hits"))
             conn.execute(sa.text(f"create temp table _hits on commit drop as {model.sql.rstrip().rstrip(';')}"),
                          params)
@@ -111,12 +112,12 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
             run.alerts_updated, run.alerts_resolved = counts["alerts_updated"], counts["alerts_resolved"]
             run.rows_scanned = _rows_scanned(conn, model)
             run.duration_ms = int((time.monotonic() - started) * 1000)
-            _record(conn, model, as_of, run, fp)
+            _record(conn, model, as_of, run, fp, dfp)
     except Exception as exc:  # noqa: BLE001 - recorded, then re-raised so the task fails visibly
         run.status, run.error = "FAILED", f"{type(exc).__name__}: {exc}"[:2000]
         run.duration_ms = int((time.monotonic() - started) * 1000)
         with eng.begin() as conn:
-            _record(conn, model, as_of, run, fp)
+            _record(conn, model, as_of, run, fp, dfp)
         log.error("model %s as of %s failed: %s", model.id, as_of, run.error)
         raise ModelFailed(f"model {model.id} as of {as_of}: {run.error}") from exc
     log.info("model %s as of %s: %d hits, %d new, %d updated, %d resolved in %d ms", model.id, as_of,
@@ -124,11 +125,44 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
     return run
 
 
-def _record(conn, model: ModelSpec, as_of: dt.date, run: ModelRun, fingerprint: str) -> None:
+def carry_forward(models: list[ModelSpec], as_of: dt.date, url: str | None = None) -> list[ModelRun]:
+    """Carry the last result of ``models`` forward to ``as_of`` in one transaction (set-based, one
+    statement for all of them). Each is checked again first: one whose inputs changed since it was
+    planned runs (``run_model``), one with nothing to do is SKIPPED."""
+    eng = get_engine(url)
+    started = time.monotonic()
+    with eng.begin() as conn:
+        lifecycle.lock(conn)  # the check and the carry see the same alerts and runs
+        batches = proportional.loaded_batches(conn)
+        last = proportional.last_runs(conn, [m.id for m in models])
+        decided = {m.id: proportional.decide(m, as_of, batches, last.get(m.id), conn=conn) for m in models}
+        carried = _carry(conn, [m for m in models if decided[m.id].action == "carry"], as_of, started, decided)
+    others = [run_model(m, as_of, url) for m in models if decided[m.id].action != "carry"]
+    return carried + others
+
+
+def _carry(conn, models: list[ModelSpec], as_of: dt.date, started: float,
+           decided: dict[str, proportional.Decision]) -> list[ModelRun]:
+    if not models:
+        return []
+    hits = lifecycle.record_carried(conn, [m.id for m in models], as_of)
+    runs = []
+    ms = int((time.monotonic() - started) * 1000)
+    for m in models:
+        run = ModelRun(m.id, as_of.isoformat(), "CARRIED", hits=hits.get(m.id, 0), alerts_updated=hits.get(m.id, 0),
+                       rows_scanned=_rows_scanned(conn, m), duration_ms=ms)
+        _record(conn, m, as_of, run, decided[m.id].input_fingerprint, decided[m.id].data_fingerprint)
+        runs.append(run)
+    log.info("as of %s: %d model(s) carried forward, inputs unchanged and rule independent of the date: %s",
+             as_of, len(runs), ", ".join(f"{r.model_id} ({r.hits} hits)" for r in runs))
+    return runs
+
+
+def _record(conn, model: ModelSpec, as_of: dt.date, run: ModelRun, fingerprint: str, data_fp: str) -> None:
     conn.execute(sa.text(
         "insert into alerts.scoring_runs (model_id, as_of, model_version, params, status, rows_scanned, hits, "
-        "alerts_new, alerts_updated, alerts_resolved, duration_ms, error, input_fingerprint) values (:model_id, "
-        ":as_of, :ver, cast(:params as jsonb), :status, :rows_scanned, :hits, :alerts_new, :alerts_updated, "
-        ":alerts_resolved, :duration_ms, :error, :fp)"),
+        "alerts_new, alerts_updated, alerts_resolved, duration_ms, error, input_fingerprint, data_fingerprint) "
+        "values (:model_id, :as_of, :ver, cast(:params as jsonb), :status, :rows_scanned, :hits, :alerts_new, "
+        ":alerts_updated, :alerts_resolved, :duration_ms, :error, :fp, :dfp)"),
         {**asdict(run), "as_of": as_of, "ver": model.version, "params": json.dumps(model.params, default=str),
-         "fp": fingerprint})
+         "fp": fingerprint, "dfp": data_fp})
