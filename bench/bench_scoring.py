@@ -61,7 +61,7 @@ def _explain(url: str, model, as_of: dt.date) -> str:
 
     from tianyan.warehouse.conn import engine
 
-    params = {**model.params, "as_of": as_of}
+    params = model.bind_params(as_of)
     with engine(url).connect() as conn:
         rows = conn.execute(sa.text("explain (analyze, buffers, verbose off) " + model.sql.rstrip().rstrip(";")),
                             params).fetchall()

@@ -56,7 +56,7 @@ def plans(warehouse_url) -> dict[str, list]:
     with eng.connect() as conn:
         for m in load_models().values():
             stmt = sa.text("explain (format json, verbose) " + m.sql)
-            params = {**m.params, "as_of": dt.date(2026, 11, 27)}
+            params = m.bind_params(dt.date(2026, 11, 27))
             out[m.id] = conn.execute(stmt, {k: v for k, v in params.items() if k in m.binds}).scalar()
     eng.dispose()
     return out

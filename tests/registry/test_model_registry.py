@@ -32,7 +32,9 @@ def test_every_catalogue_model_exists_with_matching_metadata():
     for mid, spec in cat.items():
         m = models[mid]
         assert (m.domain, m.severity, m.subject) == (spec["domain"], spec["severity"], spec["subject"]), mid
-        assert {k: v for k, v in m.params.items()} == (spec.get("params") or {}), mid
+        # The catalogue's parameters with their defaults; a model may take more (PR03's and PR07's methods and
+        # per-method thresholds), whose defaults keep the catalogue's behaviour (the model's cases).
+        assert (spec.get("params") or {}).items() <= m.params.items(), mid
         assert m.title_zh and m.rationale and m.inputs, mid
 
 

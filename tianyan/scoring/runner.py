@@ -85,7 +85,7 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
     """Score one model as of a date; skipped (recorded as SKIPPED) when nothing it depends on changed."""
     eng = get_engine(url)
     started = time.monotonic()
-    params = {**model.params, "as_of": as_of}
+    params = model.bind_params(as_of)
     run = ModelRun(model.id, as_of.isoformat(), "SUCCESS")
     with eng.begin() as conn:
         fp = input_fingerprint(conn, model, as_of)
