@@ -79,8 +79,8 @@ MAPPING: dict[str, dict[str, str]] = {
         "contact_phone": "the tenderer party's contactPoint.telephone",
         "submit_ip": "none in OCDS: null",
         "result": "bids.details[].status: disqualified -> DISQUALIFIED; valid -> WON when the tenderer is a "
-                  "supplier of an active award, else LOST; pending -> PENDING (quarantined: enum); "
-                  "invited/withdrawn -> no row",
+                  "supplier of an active award, else LOST; invited/withdrawn -> no row; pending or any other "
+                  "status -> as delivered (quarantined: enum)",
     },
     "public_resources.contracts": {
         "contract_id": "contracts[].id",
@@ -244,7 +244,7 @@ class _Release:
                 bidder = self.org(who) if who is not None else None
                 result = ("DISQUALIFIED" if status == "disqualified"
                           else ("WON" if bidder in winners else "LOST") if status == "valid"
-                          else _text(status).upper() if status is not None else None)
+                          else _text(status))  # pending or unknown: as delivered, the enum rule judges it
                 rows.append({
                     "tender_id": self.tender_id or self.rel["ocid"],
                     "bidder_uscc": bidder,

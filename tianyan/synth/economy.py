@@ -242,8 +242,8 @@ def procurement(ctx: Ctx, city: City, eco: Economy) -> None:
     """Tenders, bids and contracts of a market whose statistics have no outliers (PR09-PR16 stay silent):
 
     - a pool of regular buyers and of regular suppliers, so that buyers and bidders recur;
-    - bid gaps (second-lowest valid bid over the winning bid, less one) uniform in [0.04, 0.08]: a uniform
-      distribution lies inside its own interquartile fences;
+    - bid gaps (second-lowest valid bid over the winning bid, less one) spread evenly over [0.04, 0.08] per
+      category: an even spread lies inside its own interquartile fences;
     - the winner among a tender's regular bidders is the one with the lowest share of wins so far, and the
       disqualified bid (every other competitive tender of a buyer) the one with the lowest share of
       disqualifications, so that every regular's and buyer's ratios stay close to the market's;
@@ -260,14 +260,21 @@ def procurement(ctx: Ctx, city: City, eco: Economy) -> None:
     deadline = publish + span
     budget = rng.integers(1000, 50_000, n) * 10_000
     tid = ids("ZB", 1, n, 8)
+    category = rng.choice(np.array(["GOODS", "WORKS", "SERVICES"], dtype=object), n)
     ctx.add("public_resources.tenders", publish, tender_id=tid, buyer_unit_code=city.unit_code[unit],
             title=pick(rng, PURPOSES, n) + "项目",
-            category=rng.choice(np.array(["GOODS", "WORKS", "SERVICES"], dtype=object), n), method=method,
+            category=category, method=method,
             budget_amount=money(budget), publish_date=cal.date(publish), bid_deadline=cal.date(deadline),
             region_code=city.unit_region[unit])
     k = np.select([method == "SINGLE_SOURCE", method == "NEGOTIATION"], [1, rng.integers(2, 4, n)],
                   rng.integers(3, 6, n))
     has_bids = deadline <= ctx.end
+    # Gaps spread evenly over [0.04, 0.08] within each category, in random order: a few dozen random draws
+    # would put a tender outside the fences now and then (PR09/PR10 compare gaps per category).
+    gap = np.zeros(n)
+    for cat in np.unique(category):
+        sel = np.flatnonzero(has_bids & (k >= 2) & (category == cat))
+        gap[sel] = 0.04 + 0.04 * (rng.permutation(len(sel)) + 0.5) / max(len(sel), 1)
     shuffled = rng.permutation(eco.clean)
     n_regular = min(max(8, n // 4), max(len(shuffled) - 1, 1))
     regular, one_off = shuffled[:n_regular], shuffled[n_regular:]
@@ -285,7 +292,7 @@ def procurement(ctx: Ctx, city: City, eco: Economy) -> None:
             ratio = (wins[pos] + rng.random(len(pos)) * 1e-6) / np.maximum(bids[pos], 1)
             pos = pos[np.argsort(ratio, kind="stable")]  # pos[0] wins: the lowest share of wins so far
             w = budget[t] * rng.uniform(0.80, 0.90)
-            steps = np.concatenate([[0.0], rng.uniform(0.04, 0.08, 1), rng.uniform(0.01, 0.04, len(pos) - 2)])
+            steps = np.concatenate([[0.0], [gap[t]], rng.uniform(0.01, 0.04, len(pos) - 2)])
             amt = (w * np.cumprod(1 + steps)).astype(np.int64)
             res = np.full(len(pos), "LOST", dtype=object)
             res[0] = "WON"
