@@ -76,7 +76,7 @@ def _explain(url: str, model, as_of: dt.date) -> str:
 
     from tianyan.warehouse.conn import engine
 
-    params = {**model.params, "as_of": as_of}
+    params = model.bind_params(as_of)
     with engine(url).connect() as conn:
         rows = conn.execute(sa.text("explain (analyze, buffers, verbose off) " + model.sql.rstrip().rstrip(";")),
                             params).fetchall()
@@ -111,9 +111,9 @@ def day2(args) -> None:
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     os.environ["AIRFLOW_CONN_WAREHOUSE"] = args.url
     from tianyan.ingest.pipeline import DeliveryRejected, process_delivery
+    from tianyan.orchestration.inprocess import exchange_for
     from tianyan.registry import load_feeds
     from tianyan.registry.models import load_models
-    from tianyan.orchestration.inprocess import exchange_for
     from tianyan.scoring.proportional import plan
     from tianyan.scoring.runner import carry_forward, run_model
     from tianyan.warehouse.conn import engine

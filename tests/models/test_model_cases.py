@@ -27,7 +27,14 @@ from stdnum.cn import uscc as uscc_mod
 
 from tianyan import paths
 from tianyan.registry import load_feeds
-from tianyan.registry.models import CASES_SUFFIX, HISTORY_SUFFIX, OUTPUT_COLUMNS, load_model, load_models
+from tianyan.registry.models import (
+    CASES_SUFFIX,
+    HISTORY_SUFFIX,
+    OUTPUT_COLUMNS,
+    bind_values,
+    load_model,
+    load_models,
+)
 
 DEFAULT_VALID_FROM = dt.datetime(2024, 1, 1)
 FILE_KEYS = {"as_of", "defaults", "cases"}
@@ -127,7 +134,7 @@ def insert_rows(conn: sa.Connection, given: dict[str, list[dict]], defaults: dic
 def run(conn: sa.Connection, model_id: str, as_of: dt.date, params: dict) -> list[dict]:
     model = load_models()[model_id]
     defaults = load_model(paths.ROOT / Path(model.sql_path).with_suffix(".yaml"), {}).params  # no overrides
-    binds = {**defaults, **expand(params), "as_of": as_of}
+    binds = bind_values({**defaults, **expand(params), "as_of": as_of})
     result = conn.execute(sa.text(model.sql), {k: v for k, v in binds.items() if k in model.binds})
     assert tuple(result.keys()) == OUTPUT_COLUMNS, f"{model_id} returns {list(result.keys())}"
     rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in result]

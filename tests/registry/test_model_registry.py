@@ -10,7 +10,7 @@ import yaml
 
 from tianyan import paths
 from tianyan.registry.feeds import RegistryError
-from tianyan.registry.models import load_catalogue, load_models
+from tianyan.registry.models import load_catalogue, load_models, model_files
 
 
 @pytest.fixture
@@ -27,11 +27,14 @@ def models_dir(tmp_path, monkeypatch):
 def test_every_catalogue_model_exists_with_matching_metadata():
     cat = load_catalogue()["models"]
     models = load_models()
-    assert set(models) == set(cat) and len(models) == 67
+    # The catalogue's 67 models, plus the models an operator added beside them (two files each).
+    assert set(cat) <= set(models) and len(cat) == 67
     for mid, spec in cat.items():
         m = models[mid]
         assert (m.domain, m.severity, m.subject) == (spec["domain"], spec["severity"], spec["subject"]), mid
-        assert {k: v for k, v in m.params.items()} == (spec.get("params") or {}), mid
+        # The catalogue's parameters with their defaults; a model may take more (PR03's and PR07's methods and
+        # per-method thresholds), whose defaults keep the catalogue's behaviour (the model's cases).
+        assert (spec.get("params") or {}).items() <= m.params.items(), mid
         assert m.title_zh and m.rationale and m.inputs, mid
 
 
@@ -58,8 +61,9 @@ def test_a_68th_model_is_two_files(models_dir, own_warehouse):
         "domain": "complaints_audit", "severity": "low", "subject": "unit", "params": {"count_min": 1},
         "rationale": "Test model.",
     }, allow_unicode=True), encoding="utf-8")
+    before = len(model_files()) - 1  # the models on disk before CA04's two files
     models = load_models()
-    assert "CA04" in models and len(models) == 68
+    assert "CA04" in models and len(models) == before + 1
     assert models["CA04"].inputs == ("audit.findings",)
     from tianyan.scoring.runner import run_model
 

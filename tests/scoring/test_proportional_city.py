@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from citylib import load_dates
 from proportional_lib import assert_same, score
 
-from tianyan.registry.models import load_models
 from tianyan.orchestration.inprocess import exchange_for
+from tianyan.registry.models import load_models
 from tianyan.scoring.proportional import date_windows, depends_on_date
 from tianyan.warehouse.migrate import migrate
 

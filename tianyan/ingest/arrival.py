@@ -58,7 +58,7 @@ def _file_arrived(feed: FeedSpec, day: dt.date, landing: str) -> bool:
         entries = fs.ls(folder, detail=True)
     except (FileNotFoundError, NotADirectoryError):
         return False
-    wanted = "." + str(feed.delivery.format).lower()
+    wanted = feed.delivery.suffixes
     for e in entries:
         name = str(e["name"]).rstrip("/").rsplit("/", 1)[-1]
         if e.get("type") == "file" and not name.startswith((".", "~$")) and name.lower().endswith(wanted):

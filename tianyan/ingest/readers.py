@@ -349,6 +349,13 @@ def read_json_page(path: Path) -> pd.DataFrame:
 
 def read_file(feed: FeedSpec, path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
+    if feed.delivery.format == "ocds":  # releases -> this feed's rows (tianyan/ingest/ocds.py)
+        from tianyan.ingest import ocds
+
+        try:
+            return ocds.read(feed, path)
+        except ocds.OcdsError as exc:
+            raise UnreadableDelivery(str(exc)) from None
     if suffix == ".csv":
         # database extracts (rows.csv) are always utf-8; file feeds use their declared encoding
         # (gbk is read as its superset GB 18030)

@@ -172,7 +172,7 @@ def _land_files(feed: FeedSpec, d: dt.date, landing: str, work_dir: Path) -> lis
         entries = fs.ls(folder, detail=True)
     except (FileNotFoundError, NotADirectoryError):
         return []
-    wanted = "." + str(feed.delivery.format).lower()
+    wanted = feed.delivery.suffixes
     picked: list[tuple[str, str]] = []
     for e in entries:
         if e.get("type") != "file":

@@ -118,20 +118,30 @@ class ColumnSpec(BaseModel):
         return cls(**fields)
 
 
+# The feeds an OCDS delivery maps to (tianyan/ingest/ocds.py, docs/procurement.md).
+OCDS_FEEDS = ("public_resources.bids", "public_resources.contracts", "public_resources.tenders")
+
+
 class Delivery(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     transport: Literal["file", "http", "database"]
-    format: Literal["csv", "xlsx", "parquet", "json"] | None = None
+    # ocds: compiled releases or release packages (JSON Lines, or one JSON document), public_resources only
+    format: Literal["csv", "xlsx", "parquet", "json", "ocds"] | None = None
     encoding: Literal["utf-8", "gbk"] = "utf-8"
     mode: Literal["snapshot", "delta", "append"]
     cadence: Literal["daily", "weekly", "monthly"]
     table: str | None = None
 
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """The file endings of a file delivery (ocds: JSON Lines or one JSON document)."""
+        return (".jsonl", ".json") if self.format == "ocds" else ("." + str(self.format).lower(),)
+
     @model_validator(mode="after")
     def _check(self) -> Delivery:
-        if self.transport == "file" and self.format not in ("csv", "xlsx", "parquet"):
-            raise ValueError("file transport needs format csv, xlsx or parquet")
+        if self.transport == "file" and self.format not in ("csv", "xlsx", "parquet", "ocds"):
+            raise ValueError("file transport needs format csv, xlsx, parquet or ocds")
         if self.transport == "http" and self.format != "json":
             raise ValueError("http transport needs format json")
         if self.transport == "database" and not self.table:
@@ -238,6 +248,8 @@ def parse_feeds(doc: dict) -> dict[str, FeedSpec]:
                 delivery = Delivery(**entry["delivery"])
             except ValidationError as exc:
                 raise RegistryError(_pydantic_message(exc, "delivery")) from None
+            if delivery.format == "ocds" and feed_id not in OCDS_FEEDS:
+                raise RegistryError(f"delivery: format ocds maps only {', '.join(OCDS_FEEDS)}")
             try:
                 feeds[feed_id] = FeedSpec(
                     id=feed_id, title=entry["title"], delivery=delivery, key=tuple(entry["key"]),

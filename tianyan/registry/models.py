@@ -64,12 +64,22 @@ class ModelSpec(BaseModel):
         doc = json.dumps({"sql": self.sql, "params": self.params}, sort_keys=True, default=str)
         return hashlib.sha256(doc.encode()).hexdigest()[:12]
 
+    def bind_params(self, as_of) -> dict[str, Any]:
+        """The SQL's bind values as of a date: the parameters, as_of, mappings as JSON text."""
+        return bind_values({**self.params, "as_of": as_of})
+
     @model_validator(mode="after")
     def _check(self) -> ModelSpec:
         missing = self.binds - set(self.params) - {"as_of"}
         if missing:
             raise ValueError(f"SQL binds {sorted(missing)} have no parameter default")
         return self
+
+
+def bind_values(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as the driver binds them: a mapping (e.g. PR07's days_min_by_method) becomes JSON text,
+    read in SQL as ``cast(:name as jsonb)``; lists bind as arrays (``cast(:name as text[])``), the rest as is."""
+    return {k: json.dumps(v, sort_keys=True, default=str) if isinstance(v, dict) else v for k, v in params.items()}
 
 
 # ---- what a statement reads ------------------------------------------------------------------

@@ -79,7 +79,7 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
     (``tianyan.scoring.proportional``), else run; ``force`` always runs it."""
     eng = get_engine(url)
     started = time.monotonic()
-    params = {**model.params, "as_of": as_of}
+    params = model.bind_params(as_of)
     run = ModelRun(model.id, as_of.isoformat(), "SUCCESS")
     with eng.begin() as conn:
         last = proportional.last_runs(conn, [model.id]).get(model.id)

@@ -239,10 +239,19 @@ def fiscal(ctx: Ctx, city: City, eco: Economy) -> None:
 
 
 def procurement(ctx: Ctx, city: City, eco: Economy) -> None:
+    """Tenders, bids and contracts of a market whose statistics have no outliers (PR09-PR16 stay silent):
+
+    - a pool of regular buyers and of regular suppliers, so that buyers and bidders recur;
+    - bid gaps (second-lowest valid bid over the winning bid, less one) spread evenly over [0.04, 0.08] per
+      category: an even spread lies inside its own interquartile fences;
+    - the winner among a tender's regular bidders is the one with the lowest share of wins so far, and the
+      disqualified bid (every other competitive tender of a buyer) the one with the lowest share of
+      disqualifications, so that every regular's and buyer's ratios stay close to the market's;
+    - single-source awards go to one-off suppliers (one bid each, outside the ratio populations)."""
     rng, cal = ctx.rng, ctx.cal
     n = max(40, ctx.residents // 400)
     buyers = np.flatnonzero(np.isin(city.unit_kind, ["GOVERNMENT", "PUBLIC_INSTITUTION", "TOWNSHIP"]))
-    unit = pick(rng, buyers, n)
+    unit = pick(rng, choose(rng, buyers, max(6, n // 6)), n)
     method = rng.choice(np.array(["OPEN", "INVITED", "INQUIRY", "NEGOTIATION", "SINGLE_SOURCE"], dtype=object), n,
                         p=[0.7, 0.1, 0.1, 0.05, 0.05])
     publish = rng.integers(-720, ctx.end, n)
@@ -251,29 +260,58 @@ def procurement(ctx: Ctx, city: City, eco: Economy) -> None:
     deadline = publish + span
     budget = rng.integers(1000, 50_000, n) * 10_000
     tid = ids("ZB", 1, n, 8)
+    category = rng.choice(np.array(["GOODS", "WORKS", "SERVICES"], dtype=object), n)
     ctx.add("public_resources.tenders", publish, tender_id=tid, buyer_unit_code=city.unit_code[unit],
             title=pick(rng, PURPOSES, n) + "项目",
-            category=rng.choice(np.array(["GOODS", "WORKS", "SERVICES"], dtype=object), n), method=method,
+            category=category, method=method,
             budget_amount=money(budget), publish_date=cal.date(publish), bid_deadline=cal.date(deadline),
             region_code=city.unit_region[unit])
     k = np.select([method == "SINGLE_SOURCE", method == "NEGOTIATION"], [1, rng.integers(2, 4, n)],
                   rng.integers(3, 6, n))
     has_bids = deadline <= ctx.end
+    # Gaps spread evenly over [0.04, 0.08] within each category, in random order: a few dozen random draws
+    # would put a tender outside the fences now and then (PR09/PR10 compare gaps per category).
+    gap = np.zeros(n)
+    for cat in np.unique(category):
+        sel = np.flatnonzero(has_bids & (k >= 2) & (category == cat))
+        gap[sel] = 0.04 + 0.04 * (rng.permutation(len(sel)) + 0.5) / max(len(sel), 1)
+    shuffled = rng.permutation(eco.clean)
+    n_regular = min(max(8, n // 4), max(len(shuffled) - 1, 1))
+    regular, one_off = shuffled[:n_regular], shuffled[n_regular:]
+    wins, bids, dqs = np.zeros(n_regular), np.zeros(n_regular), np.zeros(n_regular)
+    buyer_dq = np.zeros(len(city.unit_code), dtype=np.int64)
     rows = {c: [] for c in ("t", "b", "amt", "res", "day")}
     bidders = []
-    for t in np.flatnonzero(has_bids):
-        b = choose(rng, eco.clean, int(k[t]))
-        amt = (budget[t] * rng.uniform(0.80, 0.97, len(b))).astype(np.int64)
-        res = np.full(len(b), "LOST", dtype=object)
-        order = np.argsort(amt)
-        res[order[0]] = "WON"
-        if len(b) >= 4:  # at most one disqualified bid: OPEN tenders keep >= 2 valid bids
-            res[order[rng.integers(1, len(b))]] = "DISQUALIFIED"
+    for j, t in enumerate(np.flatnonzero(has_bids)):
+        if k[t] == 1 or len(one_off) == 0:
+            b = one_off[[j % len(one_off)]] if len(one_off) else regular[:1]
+            amt = np.array([int(budget[t] * rng.uniform(0.80, 0.90))], dtype=np.int64)
+            res = np.array(["WON"], dtype=object)
+        else:
+            pos = rng.permutation(n_regular)[:int(k[t])]
+            ratio = (wins[pos] + rng.random(len(pos)) * 1e-6) / np.maximum(bids[pos], 1)
+            pos = pos[np.argsort(ratio, kind="stable")]  # pos[0] wins: the lowest share of wins so far
+            w = budget[t] * rng.uniform(0.80, 0.90)
+            steps = np.concatenate([[0.0], [gap[t]], rng.uniform(0.01, 0.04, len(pos) - 2)])
+            amt = (w * np.cumprod(1 + steps)).astype(np.int64)
+            res = np.full(len(pos), "LOST", dtype=object)
+            res[0] = "WON"
+            # Every other competitive tender of a buyer disqualifies one bid, never one of the two lowest (valid
+            # bids and gaps stay as drawn): every buyer disqualifies about the same share of bids.
+            if len(pos) >= 3 and buyer_dq[unit[t]] % 2 == 0:
+                cand = np.arange(2, len(pos))
+                share = (dqs[pos[cand]] + rng.random(len(cand)) * 1e-6) / np.maximum(bids[pos[cand]], 1)
+                res[cand[np.argmin(share)]] = "DISQUALIFIED"
+            buyer_dq[unit[t]] += 1
+            bids[pos] += 1
+            wins[pos[0]] += 1
+            dqs[pos[res == "DISQUALIFIED"]] += 1
+            b = regular[pos]
         rows["t"].append(np.full(len(b), t))
         rows["b"].append(b)
         rows["amt"].append(amt)
         rows["res"].append(res)
-        bidders.append(b[order[0]])
+        bidders.append(b[0])
     if rows["t"]:
         t = np.concatenate(rows["t"])
         b = np.concatenate(rows["b"])

@@ -219,10 +219,10 @@ class Planter:
 
 
 def plant_all(ctx: Ctx, city: City, eco: Economy) -> list[dict]:
-    from tianyan.synth import plant_money, plant_people
+    from tianyan.synth import plant_money, plant_people, plant_procurement
 
     planter = Planter(ctx, city, eco)
-    for module in (plant_people, plant_money):
+    for module in (plant_people, plant_money, plant_procurement):
         for name in sorted(dir(module)):
             if name.startswith("plant_"):
                 getattr(module, name)(planter)

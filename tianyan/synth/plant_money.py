@@ -154,12 +154,24 @@ def _firm(P: Planter, est: int = -3000, **kw) -> str:
     return P.enterprise(P.person(age=45), est=est, **kw)
 
 
+def _gap(P: Planter) -> float:
+    """A bid gap inside the background's band [0.04, 0.08] (PR09/PR10 compare every tender's gap to the city's),
+    spread evenly over [0.045, 0.075] so that the planted tenders do not pile up on one value."""
+    return 0.045 + 0.03 * ((P.n() * 0.6180339887) % 1)
+
+
+def _rival(P: Planter, won: float, j: int = 0) -> float:
+    """The j-th losing bid above a winning bid: the first at an in-band gap, the next 2% apart."""
+    return round(won * (1 + _gap(P)) * (1.02 ** j), 2)
+
+
 def _std_tender(P: Planter, unit: str, method="OPEN", span=25, n_valid=3, won=900_000.0, budget=1_000_000.0,
                 publish=-200) -> str:
     tid, dl = _tender(P, unit, method, publish=publish, span=span, budget=budget)
     _bid(P, tid, dl, _firm(P), won, "WON")
+    first = _rival(P, won)
     for j in range(n_valid - 1):
-        _bid(P, tid, dl, _firm(P), won + 10_000 * (j + 1))
+        _bid(P, tid, dl, _firm(P), round(first * 1.02 ** j, 2))
     return tid
 
 
@@ -202,9 +214,10 @@ def plant_pr02(P: Planter) -> None:
             sh = P.person(age=50)
             P.ent_person(a, sh)
             P.ent_person(b, sh, dirt=FW)
+        second = _rival(P, 900_000)
         _bid(P, tid, dl, a, 900_000, "WON", phone=shared_phone, ip=shared_ip)
-        _bid(P, tid, dl, b, 910_000, phone=shared_phone, ip=shared_ip)
-        _bid(P, tid, dl, c, 920_000)
+        _bid(P, tid, dl, b, second, phone=shared_phone, ip=shared_ip)
+        _bid(P, tid, dl, c, round(second * 1.02, 2))
         P.answer("PR02", 0 if how == "none" else 1, tid,
                  "near-miss: three independent bidders" if how == "none" else f"two bidders share {how}",
                  kind="tender")
@@ -215,7 +228,7 @@ def plant_pr03(P: Planter) -> None:
     tid, dl = _tender(P, unit)
     _bid(P, tid, dl, _firm(P), 900_000, "WON")
     P.answer("PR03", 1, tid, "open tender with a single bid", kind="tender")
-    tid, dl = _tender(P, unit)
+    tid, dl = _tender(P, P.unit())  # its own buyer: 2 of 3 bids disqualified is not the buyer's habit (PR15)
     _bid(P, tid, dl, _firm(P), 900_000, "WON")
     _bid(P, tid, dl, _firm(P), 850_000, "DISQUALIFIED")
     _bid(P, tid, dl, _firm(P), 860_000, "DISQUALIFIED")
@@ -243,12 +256,12 @@ def plant_pr05(P: Planter) -> None:
         tid, dl = _tender(P, unit, publish=-200)
         young = _firm(P, est=-200 - age_days)
         _bid(P, tid, dl, young, 900_000, "WON")
-        _bid(P, tid, dl, _firm(P), 950_000)
+        _bid(P, tid, dl, _firm(P), _rival(P, 900_000))
         P.answer("PR05", exp, young, f"winner founded {age_days} days before publication", kind="enterprise")
     tid, dl = _tender(P, unit, publish=-200)
     _bid(P, tid, dl, _firm(P), 900_000, "WON")
     loser = _firm(P, est=-210)
-    _bid(P, tid, dl, loser, 950_000)
+    _bid(P, tid, dl, loser, _rival(P, 900_000))
     P.answer("PR05", 0, loser, "near-miss: the young bidder lost", kind="enterprise")
 
 
@@ -257,7 +270,7 @@ def plant_pr06(P: Planter) -> None:
     for won, exp in ((995_000, 1), (990_000, 1), (989_999, 0)):
         tid, dl = _tender(P, unit)
         _bid(P, tid, dl, _firm(P), won, "WON")
-        _bid(P, tid, dl, _firm(P), 999_000)
+        _bid(P, tid, dl, _firm(P), _rival(P, won))
         P.answer("PR06", exp, tid, f"winning bid {won} of budget 1000000", kind="tender")
 
 

@@ -1,15 +1,22 @@
--- PR03: open tender with a single valid bid (exactly one bid whose result is not DISQUALIFIED).
+-- PR03: a tender of the listed methods (default OPEN) with fewer valid bids (result not DISQUALIFIED) than its
+-- method's minimum, valid_bids_min_by_method[method] when given, else valid_bids_min (default 2: exactly one
+-- valid bid), and at least one. Cardinal's R018 (single bid received) configures its methods the same way.
 with tender as (
     select
         tender_id,
         buyer_unit_code,
+        method,
         budget_amount,
         publish_date,
         bid_deadline,
-        region_code
+        region_code,
+        coalesce(
+            cast(cast(:valid_bids_min_by_method as jsonb) ->> method as integer),
+            cast(:valid_bids_min as integer)
+        ) as valid_bids_min
     from public_resources.tenders
     where
-        method = 'OPEN'
+        method = any(cast(:methods as text[]))
         and publish_date <= cast(:as_of as date)
 ),
 
@@ -23,8 +30,8 @@ valid_bid as (
     from public_resources.bids as b
     inner join tender as t on b.tender_id = t.tender_id
     where b.result <> 'DISQUALIFIED'
-    group by b.tender_id
-    having count(*) = 1
+    group by b.tender_id, t.valid_bids_min
+    having count(*) < t.valid_bids_min
 )
 
 select
@@ -39,7 +46,8 @@ select
             'feed', 'public_resources.tenders',
             'key', t.tender_id,
             'values', jsonb_build_object(
-                'method', 'OPEN',
+                'method', t.method,
+                'valid_bids_min', t.valid_bids_min,
                 'buyer_unit_code', t.buyer_unit_code,
                 'budget_amount', t.budget_amount,
                 'publish_date', t.publish_date,

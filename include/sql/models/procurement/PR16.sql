@@ -1,0 +1,75 @@
+-- PR16 (Cardinal R038, excessive disqualified bids, per tenderer): the share of a bidder's bids that were
+-- disqualified, over all tenders, is at or above the upper fence q3 + iqr_multiplier x (q3 - q1) of the
+-- bidders' shares (or ratio_fence when it is set). Bidders with fewer than min_bids bids are left out.
+-- Cardinal's guard: nobody is flagged while the fence <= 0 (most bidders are never disqualified).
+with bid as (
+    select
+        b.tender_id,
+        b.bidder_uscc,
+        b.result,
+        t.region_code
+    from public_resources.bids as b
+    inner join public_resources.tenders as t on b.tender_id = t.tender_id
+    where t.publish_date <= cast(:as_of as date)
+),
+
+tenderer as (
+    select
+        bidder_uscc,
+        count(*) as submitted,
+        count(*) filter (where result = 'DISQUALIFIED') as disqualified,
+        cast(count(*) filter (where result = 'DISQUALIFIED') as numeric) / count(*) as ratio,
+        mode() within group (order by region_code) as region_code,
+        jsonb_agg(tender_id order by tender_id) filter (where result = 'DISQUALIFIED') as tenders_disqualified
+    from bid
+    group by bidder_uscc
+    having count(*) >= cast(:min_bids as integer)
+),
+
+fence as (
+    select
+        count(*) as tenderers,
+        cast(percentile_cont(0.25) within group (order by ratio) as numeric) as q1,
+        cast(percentile_cont(0.75) within group (order by ratio) as numeric) as q3
+    from tenderer
+),
+
+hit as (
+    select
+        r.*,
+        f.tenderers,
+        f.q1,
+        f.q3,
+        coalesce(cast(:ratio_fence as numeric), f.q3 + cast(:iqr_multiplier as numeric) * (f.q3 - f.q1))
+            as upper_fence
+    from tenderer as r
+    cross join fence as f
+)
+
+select
+    'enterprise' as subject_kind,
+    bidder_uscc as subject_id,
+    'disqualified' as evidence_key,
+    region_code,
+    null as unit_code,
+    cast(null as numeric) as amount,
+    jsonb_build_array(
+        jsonb_build_object(
+            'feed', 'public_resources.bids',
+            'key', bidder_uscc,
+            'values', jsonb_build_object(
+                'submitted', submitted,
+                'disqualified', disqualified,
+                'ratio', round(ratio, 6),
+                'tenders_disqualified', tenders_disqualified,
+                'population_tenderers', tenderers,
+                'q1', round(q1, 6),
+                'q3', round(q3, 6),
+                'upper_fence', round(upper_fence, 6)
+            )
+        )
+    ) as evidence
+from hit
+where
+    upper_fence > 0
+    and ratio >= upper_fence
