@@ -135,5 +135,11 @@ def load_pages(conn: sa.Connection, as_of: dt.date, cfg: PublicSettings) -> list
     return pages
 
 
+# The queries a publication runs (ticket.sql is the intake's).
+SITE_QUERIES = ("pages", "village_assets", "village_contracts", "village_ledger", "benefits", "unit_spending",
+                "unit_findings", "complaints")
+
+
 def sql_files() -> list[Path]:
-    return sorted(PUBLIC_SQL_DIR.glob("*.sql"))
+    """The SQL files a publication reads (what the public_site DAG's schedule is derived from)."""
+    return [PUBLIC_SQL_DIR / f"{q}.sql" for q in SITE_QUERIES]
