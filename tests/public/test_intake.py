@@ -10,8 +10,8 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from conftest import AS_OF, put
 from fastapi.testclient import TestClient
+from publiclib import AS_OF, put
 
 from tianyan.public import delivery
 from tianyan.public.intake import TICKET_RE, Intake, RateLimiter, create_app

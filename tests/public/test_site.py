@@ -10,8 +10,8 @@ import re
 import pytest
 import sqlalchemy as sa
 import zxingcpp
-from conftest import AS_OF, put
 from PIL import Image
+from publiclib import AS_OF, put
 from stdnum.cn import ric
 
 from tianyan.public.site import publish
