@@ -54,6 +54,7 @@ def _font_path(configured: str | None) -> str:
         "in include/config/public.yaml)")
 
 
+@lru_cache(maxsize=32)
 def _font(configured: str | None, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(_font_path(configured), size)
 
