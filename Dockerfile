@@ -29,6 +29,12 @@ RUN uv pip install --no-cache -r /tmp/requirements.txt \
  && python -c "import airflow, airflow.providers.celery, psycopg2, psycopg, great_expectations; \
 assert airflow.__version__ == '3.3.2', airflow.__version__"
 
+# A font with Chinese glyphs for the public site's posters (tianyan.public.qr, poster_font).
+USER root
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+USER airflow
+
 # The project itself (no dependencies: they all came from the lock above).
 COPY --chown=airflow:0 pyproject.toml README.md /opt/tianyan-src/
 COPY --chown=airflow:0 tianyan /opt/tianyan-src/tianyan

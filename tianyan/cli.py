@@ -21,6 +21,9 @@ from rich.table import Table
 app = typer.Typer(help="天眼 tianyan: supervision pipelines over 24 departments' feeds.", no_args_is_help=True)
 exchange_app = typer.Typer(help="The simulated department exchange.", no_args_is_help=True)
 app.add_typer(exchange_app, name="exchange")
+from tianyan.public.cli import public_app  # noqa: E402 - the sub-app registers at import
+
+app.add_typer(public_app, name="public")
 console = Console(stderr=True)
 
 ALERT_COLUMNS = ["alert_id", "model_id", "subject_kind", "subject_id", "region_code", "severity", "amount",

@@ -288,7 +288,7 @@ def test_exchange_profile_serves_the_drop_the_dags_land_from(services):
     assert "tianyan generate" in command_text(gen)
 
 
-@pytest.mark.parametrize("service", ["exchange", "generate", "airflow-init"])
+@pytest.mark.parametrize("service", ["exchange", "generate", "airflow-init", "public-intake"])
 def test_tianyan_commands_in_the_compose_file_exist_with_their_options(services, service):
     cmds = tianyan_commands(command_text(services[service]))
     assert cmds, f"{service}: no tianyan command found"

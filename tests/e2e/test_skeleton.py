@@ -86,7 +86,7 @@ def test_every_dag_run_succeeds(cycle):
     _, outcomes = cycle
     assert [(o.dag_id, o.state) for o in outcomes] == [
         ("dept_civil_affairs", "success"), ("dept_health", "success"), ("dept_public_security", "success"),
-        ("scoring", "success"),
+        ("scoring", "success"), ("public_site", "success"),
     ]
 
 

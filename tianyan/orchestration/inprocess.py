@@ -170,14 +170,14 @@ def _close_orphaned_runs() -> int:
 
 
 def _consume_scoring_queue() -> None:
-    """The loads above queued Asset events for the scoring DAG, which this run has just scored:
+    """The loads above queued Asset events for the scoring (and public_site) DAG, which this run has just run:
     drop them, or the local Airflow's scheduler would start one more scoring run for them later."""
     from airflow.models.asset import AssetDagRunQueue
     from airflow.utils.session import create_session
     from sqlalchemy import delete
 
     with create_session() as session:
-        session.execute(delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id == "scoring"))
+        session.execute(delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id.in_(("scoring", "public_site"))))
 
 
 def _new_dagrun(*, dag, logical_date, session, **kwargs):
@@ -261,6 +261,7 @@ def run_dates(
                     plan = [(d, {"delivery_date": day.isoformat()}) for d in dept_ids]
                     if scoring:
                         plan.append(("scoring", {"as_of": day.isoformat(), "full_rescore": full_rescore}))
+                        plan += [("public_site", {"as_of": day.isoformat()})] if "public_site" in bag.dags else []
                     for dag_id, conf in plan:
                         with _quiet(logfile):
                             dr = _test_run(bag.dags[dag_id], conf)
