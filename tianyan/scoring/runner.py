@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from tianyan import lifecycle, paths
 from tianyan.registry.models import OUTPUT_COLUMNS, ModelSpec
+from tianyan.scoring import rulesettings
 from tianyan.warehouse.conn import engine as get_engine
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class ModelRun:
     rows_scanned: int = 0
     duration_ms: int = 0
     error: str | None = None
+    settings_version: int = 0
 
 
 class ModelFailed(Exception):
@@ -85,9 +87,10 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
     """Score one model as of a date; skipped (recorded as SKIPPED) when nothing it depends on changed."""
     eng = get_engine(url)
     started = time.monotonic()
-    params = {**model.params, "as_of": as_of}
     run = ModelRun(model.id, as_of.isoformat(), "SUCCESS")
     with eng.begin() as conn:
+        # Parameters in force: the files' defaults overridden by the latest rule settings version.
+        model, run.settings_version = rulesettings.effective(conn, model)
         fp = input_fingerprint(conn, model, as_of)
         if last_fingerprint(conn, model) == fp and not force:
             run.status = "SKIPPED"
@@ -95,6 +98,7 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
             _record(conn, model, as_of, run, fp)
             log.info("model %s as of %s: inputs unchanged since the last run, skipped", model.id, as_of)
             return run
+    params = {**model.params, "as_of": as_of}
     try:
         with eng.begin() as conn:
             conn.execute(sa.text("drop table if exists _hits"))
@@ -126,8 +130,8 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
 def _record(conn, model: ModelSpec, as_of: dt.date, run: ModelRun, fingerprint: str) -> None:
     conn.execute(sa.text(
         "insert into alerts.scoring_runs (model_id, as_of, model_version, params, status, rows_scanned, hits, "
-        "alerts_new, alerts_updated, alerts_resolved, duration_ms, error, input_fingerprint) values (:model_id, "
+        "alerts_new, alerts_updated, alerts_resolved, duration_ms, error, input_fingerprint, settings_version) values (:model_id, "
         ":as_of, :ver, cast(:params as jsonb), :status, :rows_scanned, :hits, :alerts_new, :alerts_updated, "
-        ":alerts_resolved, :duration_ms, :error, :fp)"),
+        ":alerts_resolved, :duration_ms, :error, :fp, :settings_version)"),
         {**asdict(run), "as_of": as_of, "ver": model.version, "params": json.dumps(model.params, default=str),
          "fp": fingerprint})
