@@ -33,6 +33,18 @@ create table if not exists alerts.rule_settings (
 comment on table alerts.rule_settings is
 'Versioned model parameter overrides (who, when, old/new values, reason); the latest version is in force';
 
+comment on column alerts.rule_settings.version is 'Settings version (1, 2, ...; 0 = no row, the files alone)';
+comment on column alerts.rule_settings.settings is
+'Every override in force from this version on: {model_id: {param: value}} over the files'' defaults';
+comment on column alerts.rule_settings.changes is
+'What this version changed: [{model_id, param, old, new}] (null = the file''s value)';
+comment on column alerts.rule_settings.action is 'apply (new values) or rollback (the settings of rollback_to)';
+comment on column alerts.rule_settings.rollback_to is 'For a rollback: the version whose settings were restored';
+comment on column alerts.rule_settings.proposal_id is 'The what-if proposal (whatif.proposal) that was applied';
+comment on column alerts.rule_settings.changed_by is 'Login that applied (a member of tianyan_rules_owner)';
+comment on column alerts.rule_settings.changed_at is 'When the version was recorded';
+comment on column alerts.rule_settings.reason is 'Why (required)';
+
 create or replace trigger rule_settings_append_only before update or delete on alerts.rule_settings
 for each row execute function alerts.refuse_change();
 create or replace trigger rule_settings_no_truncate before truncate on alerts.rule_settings
