@@ -59,13 +59,15 @@ def bar(rows: Sequence, label: str, value: str, title: str, *, colours: dict[str
 
 
 def lines(rows: Sequence, x: str, y: str, series: str | None, title: str, *, y_title: str | None = None,
-          dash: str | None = None) -> alt.Chart:
-    """One line per series over dates (points too, so a single day shows)."""
+          dash: str | None = None, days: tuple | None = None) -> alt.Chart:
+    """One line per series over dates (points too, so a single day shows); ``days`` (first, last)
+    fixes the time axis to a window, e.g. the 90 days up to the as-of date, whatever the data covers."""
     cols = [x, y] + [c for c in (series, dash) if c]
     df = _frame(rows, cols)
     if df.empty:
         return empty(title)
-    enc = {"x": alt.X(f"{x}:T", title=None), "y": alt.Y(f"{y}:Q", title=y_title or y),
+    scale = alt.Scale(domain=[d.isoformat() for d in days]) if days else alt.Undefined
+    enc = {"x": alt.X(f"{x}:T", title=None, scale=scale), "y": alt.Y(f"{y}:Q", title=y_title or y),
            "tooltip": [alt.Tooltip(f"{c}:{'T' if c == x else 'Q' if c == y else 'N'}") for c in cols]}
     if series:
         enc["color"] = alt.Color(f"{series}:N", scale=alt.Scale(scheme=PALETTE), title=None)

@@ -117,6 +117,7 @@ def _panorama_page(level: str, code: str | None, as_of: str | None) -> HTMLRespo
     if level != "city":
         crumbs.append(escape(f"{level} {code}"))
     risk = got["risk"]
+    window = (day - dt.timedelta(days=data.TREND_DAYS - 1), day)
     kpis = (f'<div><span class="kpi"><b>{_e(risk[-1].risk_index if risk else "n/a")}</b>risk index</span>'
             f'<span class="kpi"><b>{sum(r.open_alerts for r in got["outcomes"])}</b>open alerts</span>'
             f'<span class="kpi"><b>{_pct(_share(got["outcomes"]))}</b>confirmed share</span>'
@@ -124,11 +125,12 @@ def _panorama_page(level: str, code: str | None, as_of: str | None) -> HTMLRespo
             f'<span class="kpi"><b>{len(risk)}</b>days of risk index (window {data.TREND_DAYS})</span></div>')
     body = [f'<p>{" → ".join(crumbs)}</p>', kpis,
             "<h2>Risk index, last 90 days</h2>",
-            charts.embed(charts.lines(risk, "as_of", "risk_index", None, "Risk index", y_title="risk index"),
+            charts.embed(charts.lines(risk, "as_of", "risk_index", None, "Risk index", y_title="risk index",
+                                      days=window),
                          "chart-risk"),
             "<h2>Alerts open and closed by domain</h2>",
             charts.embed(charts.lines(got["states"], "day", "alerts", "domain", "Alerts by domain (line style: open or closed)",
-                                      y_title="alerts", dash="state"), "chart-states"),
+                                      y_title="alerts", dash="state", days=window), "chart-states"),
             "<h2>Outcomes</h2>",
             charts.embed(charts.bar([r for r in got["outcomes"] if r.decided], "domain", "confirmed_share",
                                     "Confirmed share of decided alerts", fmt=".0%"), "chart-outcomes"),

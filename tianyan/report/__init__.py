@@ -139,7 +139,8 @@ def render(as_of: dt.date, url: str | None = None, out_dir: Path | None = None) 
 <h2>Open alerts by office (region)</h2>
 {charts.to_svg(charts.bar(by_office, "office_name", "open_alerts", "Open alerts by office"))}
 <h2>Risk index by district, last {TREND_DAYS} days</h2>
-{charts.to_svg(charts.lines(trend, "as_of", "risk_index", "name", "Risk index trend", y_title="risk index"))}
+{charts.to_svg(charts.lines(trend, "as_of", "risk_index", "name", "Risk index trend", y_title="risk index",
+                          days=(as_of - dt.timedelta(days=TREND_DAYS - 1), as_of)))}
 <h2>Feed health</h2>
 {charts.to_svg(charts.bar([{"state": k, "feeds": v} for k, v in sorted(states.items())], "state", "feeds",
                           "Feeds by freshness", colours=charts.STATE_COLOURS))}
