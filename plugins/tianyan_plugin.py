@@ -104,7 +104,8 @@ def create_app() -> FastAPI:
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
         docs = request.url.path.removeprefix(request.scope.get("root_path", "")).startswith("/data_docs/")
-        response.headers["Content-Security-Policy"] = DATA_DOCS_CSP if docs else PAGE_CSP
+        if "content-security-policy" not in response.headers:  # pages with charts or forms set their own
+            response.headers["Content-Security-Policy"] = DATA_DOCS_CSP if docs else PAGE_CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
@@ -117,7 +118,10 @@ def create_app() -> FastAPI:
         links = "".join(f'<li><a href="{URL_PREFIX}/departments/{escape(d)}">{escape(d)}</a></li>' for d in depts)
         return _page("Tianyan", f'<ul><li><a href="{URL_PREFIX}/report">Daily report (latest)</a></li>'
                                 f'<li><a href="{URL_PREFIX}/data_docs/">Great Expectations Data Docs</a></li>'
-                                f'<li><a href="{URL_PREFIX}/feeds">Feed health</a></li></ul>'
+                                f'<li><a href="{URL_PREFIX}/feeds">Feed health</a></li>'
+                                f'<li><a href="{URL_PREFIX}/panorama">Panorama</a></li>'
+                                f'<li><a href="{URL_PREFIX}/tune">Tune a rule</a> · <a href="{URL_PREFIX}/rules">'
+                                f"rule settings</a></li></ul>"
                                 f"<h2>Departments</h2><ul>{links}</ul>")
 
     @app.get("/report")
@@ -203,6 +207,11 @@ def create_app() -> FastAPI:
             return RedirectResponse(f"{URL_PREFIX}/departments/{dag_id.removeprefix('dept_')}")
         return RedirectResponse(f"{URL_PREFIX}/")
 
+    from airflow.api_fastapi.core_api.security import get_user
+
+    from tianyan.panorama.web import build_router
+
+    app.include_router(build_router(get_user))  # panorama, tune (what-if), rule settings (issue 17)
     return app
 
 
@@ -219,6 +228,10 @@ class TianyanPlugin(AirflowPlugin):
         {"name": "Feed health", "href": f"{URL_PREFIX}/feeds", "url_route": "tianyan-feeds",
          "destination": "nav", "category": "Tianyan"},
         {"name": "Data Docs", "href": f"{URL_PREFIX}/data_docs/", "url_route": "tianyan-data-docs",
+         "destination": "nav", "category": "Tianyan"},
+        {"name": "Panorama", "href": f"{URL_PREFIX}/panorama", "url_route": "tianyan-panorama",
+         "destination": "nav", "category": "Tianyan"},
+        {"name": "Tune a rule", "href": f"{URL_PREFIX}/tune", "url_route": "tianyan-tune",
          "destination": "nav", "category": "Tianyan"},
         # A tab on every DAG page; the UI substitutes {DAG_ID}.
         {"name": "Department", "href": f"{URL_PREFIX}/dags/{{DAG_ID}}", "url_route": "tianyan-department",

@@ -37,8 +37,8 @@ PARSE = textwrap.dedent(
             "start_dates": sorted({str(x) for x in [dag.start_date, *(t.start_date for t in dag.tasks)]}),
             "operators": {t.task_id: type(t).__name__ for t in dag.tasks},
             "sensor_modes": sorted({t.mode for t in dag.tasks if hasattr(t, "poke_interval")}),
-            # What the scheduler does with this DAG when it is first parsed or unpaused (None: no clock,
-            # the DAG runs on Asset events only).
+            # What the scheduler does with this DAG when it is first parsed or unpaused (None: no clock:
+            # it runs on Asset events only, or manually).
             "first_run_after": str(getattr(coerce_to_core_timetable(dag.timetable).next_dagrun_info(
                 last_automated_data_interval=None,
                 restriction=TimeRestriction(dag.start_date, None, dag.catchup)), "run_after", None)),
@@ -66,7 +66,7 @@ def test_no_import_errors_or_cycles_and_no_io_at_parse_time(parsed):
 def test_one_dag_per_department_plus_scoring(parsed):
     from tianyan.registry import load_departments
 
-    expected = {f"dept_{d}" for d in load_departments()} | {"scoring", "public_site"}
+    expected = {f"dept_{d}" for d in load_departments()} | {"scoring", "public_site", "rules_whatif"}
     assert set(parsed["dags"]) == expected
 
 
@@ -103,7 +103,7 @@ def test_any_business_date_runs_and_unpausing_starts_no_run(parsed):
     now = pendulum.now("UTC")
     for dag_id, d in parsed["dags"].items():
         assert d["start_dates"] == ["None"], f"{dag_id} has a start_date"
-        if d["first_run_after"] != "None":  # an Asset-only schedule (public_site) has no clock to start it
+        if d["first_run_after"] != "None":  # None: an Asset-only schedule (public_site) or none (rules_whatif)
             assert pendulum.parse(d["first_run_after"]) > now, f"{dag_id} would run at once when unpaused"
 
 

@@ -359,6 +359,11 @@ def exchange_serve(
           on_ready=ready)
 
 
+from tianyan.cli_rules import register as _register_rules  # noqa: E402 - tune, rules history / rollback
+
+_register_rules(app)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     app()

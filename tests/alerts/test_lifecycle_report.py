@@ -36,8 +36,10 @@ def test_report_is_self_contained(report):
     _, out, path = report
     html = path.read_text(encoding="utf-8")
     assert path.name == "tianyan-report-2025-03-13.html" and (out / "latest.html").exists()
-    assert html.count("<svg") >= 4 and "polyline" in html
-    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert html.count('<svg class="chart"') >= 4 and 'class="mark-line' in html  # Altair, drawn server-side
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
+        'xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+    assert "previous days" not in html  # the first report of its folder links nothing
     assert "official_conduct" in html and "<td>OF01</td>" in html  # OF01 has an outcome: in the feedback table
     assert not re.search(r"\b522622\d{8}[0-9X]\b", html)  # no id numbers in the page
 
@@ -54,8 +56,16 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert shot.exists() and shot.stat().st_size > 20_000  # a page with drawn charts, not a blank one
     dom = subprocess.run([*flags, "--dump-dom", path.as_uri()], check=True, timeout=120, capture_output=True,
                          text=True).stdout
-    assert len(re.findall(r"<svg[^>]*class=\"chart (bar|line)\"", dom)) >= 4
-    assert len(re.findall(r'class="mark"', dom)) >= 5
+    assert len(re.findall(r"<svg[^>]*class=\"chart\"", dom)) >= 4
+    assert len(re.findall(r'class="mark-(rect|line|symbol)', dom)) >= 4
+
+
+def test_report_links_its_previous_days(report):
+    url, out, path = report
+    later = write_report(D0 + dt.timedelta(days=13), out, url)
+    html = later.read_text(encoding="utf-8")
+    assert 'previous days: <a href="tianyan-report-2025-03-13.html">2025-03-13</a>' in html
+    assert (out / "latest.html").read_text(encoding="utf-8") == html
 
 
 def load_plugin():

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from tianyan.alerts import lifecycle
 from tianyan.registry.models import OUTPUT_COLUMNS, ModelSpec
-from tianyan.scoring import proportional
+from tianyan.scoring import proportional, rulesettings
 from tianyan.warehouse.conn import engine as get_engine
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class ModelRun:
     rows_scanned: int = 0
     duration_ms: int = 0
     error: str | None = None
+    settings_version: int = 0
 
 
 class ModelFailed(Exception):
@@ -79,9 +80,11 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
     (``tianyan.scoring.proportional``), else run; ``force`` always runs it."""
     eng = get_engine(url)
     started = time.monotonic()
-    params = model.bind_params(as_of)
     run = ModelRun(model.id, as_of.isoformat(), "SUCCESS")
     with eng.begin() as conn:
+        # Parameters in force: the files' defaults overridden by the latest rule settings version
+        # (the model's version, hence its fingerprint, follows them).
+        model, run.settings_version = rulesettings.effective(conn, model)
         last = proportional.last_runs(conn, [model.id]).get(model.id)
         decision = proportional.decide(model, as_of, proportional.loaded_batches(conn, list(model.inputs)), last,
                                        full=force, conn=conn)
@@ -93,7 +96,8 @@ def run_model(model: ModelSpec, as_of: dt.date, url: str | None = None, *, force
             log.info("model %s as of %s: inputs unchanged since the last run, skipped", model.id, as_of)
             return run
         if decision.action == "carry":
-            return _carry(conn, [model], as_of, started, {model.id: decision})[0]
+            return _carry(conn, [model], as_of, started, {model.id: decision}, run.settings_version)[0]
+    params = model.bind_params(as_of)
     try:
         with eng.begin() as conn:
             # JIT compilation never pays off for these queries (1.6-2.3 s of compile time on each heavy
@@ -133,16 +137,19 @@ def carry_forward(models: list[ModelSpec], as_of: dt.date, url: str | None = Non
     started = time.monotonic()
     with eng.begin() as conn:
         lifecycle.lock(conn)  # the check and the carry see the same alerts and runs
+        version, settings = rulesettings.current(conn)
+        models = [rulesettings.with_params(m, settings.get(m.id) or {}) for m in models]
         batches = proportional.loaded_batches(conn)
         last = proportional.last_runs(conn, [m.id for m in models])
         decided = {m.id: proportional.decide(m, as_of, batches, last.get(m.id), conn=conn) for m in models}
-        carried = _carry(conn, [m for m in models if decided[m.id].action == "carry"], as_of, started, decided)
+        carried = _carry(conn, [m for m in models if decided[m.id].action == "carry"], as_of, started, decided,
+                         version)
     others = [run_model(m, as_of, url) for m in models if decided[m.id].action != "carry"]
     return carried + others
 
 
 def _carry(conn, models: list[ModelSpec], as_of: dt.date, started: float,
-           decided: dict[str, proportional.Decision]) -> list[ModelRun]:
+           decided: dict[str, proportional.Decision], settings_version: int) -> list[ModelRun]:
     if not models:
         return []
     hits = lifecycle.record_carried(conn, [m.id for m in models], as_of)
@@ -150,7 +157,7 @@ def _carry(conn, models: list[ModelSpec], as_of: dt.date, started: float,
     ms = int((time.monotonic() - started) * 1000)
     for m in models:
         run = ModelRun(m.id, as_of.isoformat(), "CARRIED", hits=hits.get(m.id, 0), alerts_updated=hits.get(m.id, 0),
-                       rows_scanned=_rows_scanned(conn, m), duration_ms=ms)
+                       rows_scanned=_rows_scanned(conn, m), duration_ms=ms, settings_version=settings_version)
         _record(conn, m, as_of, run, decided[m.id].input_fingerprint, decided[m.id].data_fingerprint)
         runs.append(run)
     log.info("as of %s: %d model(s) carried forward, inputs unchanged and rule independent of the date: %s",
@@ -161,8 +168,8 @@ def _carry(conn, models: list[ModelSpec], as_of: dt.date, started: float,
 def _record(conn, model: ModelSpec, as_of: dt.date, run: ModelRun, fingerprint: str, data_fp: str) -> None:
     conn.execute(sa.text(
         "insert into alerts.scoring_runs (model_id, as_of, model_version, params, status, rows_scanned, hits, "
-        "alerts_new, alerts_updated, alerts_resolved, duration_ms, error, input_fingerprint, data_fingerprint) "
-        "values (:model_id, :as_of, :ver, cast(:params as jsonb), :status, :rows_scanned, :hits, :alerts_new, "
-        ":alerts_updated, :alerts_resolved, :duration_ms, :error, :fp, :dfp)"),
+        "alerts_new, alerts_updated, alerts_resolved, duration_ms, error, input_fingerprint, data_fingerprint, "
+        "settings_version) values (:model_id, :as_of, :ver, cast(:params as jsonb), :status, :rows_scanned, :hits, "
+        ":alerts_new, :alerts_updated, :alerts_resolved, :duration_ms, :error, :fp, :dfp, :settings_version)"),
         {**asdict(run), "as_of": as_of, "ver": model.version, "params": json.dumps(model.params, default=str),
          "fp": fingerprint, "dfp": data_fp})

@@ -1,5 +1,8 @@
 """The daily report: one self-contained HTML page (inline SVG charts, no scripts, no network).
 
+Its charts are Altair (Vega-Lite) charts rendered to SVG server-side (tianyan.panorama.charts), the
+same as the panorama pages draw in the browser; the page links the reports of its previous days.
+
 Read from the marts only (aggregates: no personal identifiers), so the page can be mailed or shown
 in the Airflow UI without leaking anyone's data. ``write_report(as_of, out_dir)`` writes
 ``tianyan-report-<as_of>.html`` and refreshes ``latest.html`` beside it.
@@ -15,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tianyan import paths
-from tianyan.alerts.report import svg
+from tianyan.panorama import charts
 from tianyan.warehouse.conn import engine as get_engine
 
 log = logging.getLogger(__name__)
@@ -24,7 +27,7 @@ REPORT_DIR = paths.STATE_DIR / "reports"
 # The page runs no script and loads nothing: say so to the browser too, so a copy opened from disk or
 # a mail cannot run any even if a value slipped through unescaped.
 CSP = "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-TREND_DAYS = 60
+TREND_DAYS = 90
 
 Q_BY_DOMAIN = """
 select m.domain, sum(m.open_alerts) as open_alerts, sum(m.alerts_total) as alerts_total
@@ -83,7 +86,20 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render(as_of: dt.date, url: str | None = None) -> str:
+def _previous_days(as_of: dt.date, out_dir: Path | None, keep: int = 14) -> str:
+    """Links to the reports written before this one (same folder, relative links)."""
+    if out_dir is None or not out_dir.exists():
+        return ""
+    days = sorted((p.name.removeprefix("tianyan-report-").removesuffix(".html")
+                   for p in out_dir.glob("tianyan-report-*.html")), reverse=True)
+    days = [d for d in days if d < as_of.isoformat()][:keep]
+    if not days:
+        return ""
+    links = " · ".join(f'<a href="tianyan-report-{escape(d)}.html">{escape(d)}</a>' for d in days)
+    return f'<p class="muted">previous days: {links}</p>'
+
+
+def render(as_of: dt.date, url: str | None = None, out_dir: Path | None = None) -> str:
     p = {"as_of": as_of, "days": TREND_DAYS}
     with get_engine(url).connect() as conn:
         by_domain = conn.execute(sa.text(Q_BY_DOMAIN), p).all()
@@ -92,9 +108,6 @@ def render(as_of: dt.date, url: str | None = None) -> str:
         feeds = conn.execute(sa.text(Q_FEEDS), p).all()
         models = conn.execute(sa.text(Q_MODELS), p).all()
 
-    series: dict[str, list[tuple[str, float]]] = {}
-    for r in trend:
-        series.setdefault(r.name, []).append((r.as_of.isoformat(), float(r.risk_index)))
     states: dict[str, int] = {}
     for f in feeds:
         states[f.freshness] = states.get(f.freshness, 0) + 1
@@ -117,17 +130,20 @@ def render(as_of: dt.date, url: str | None = None) -> str:
 <title>Tianyan daily report {as_of}</title>
 <style>{CSS}</style></head><body>
 <h1>天眼 Tianyan — daily supervision report, {as_of}</h1>
+{_previous_days(as_of, out_dir)}
 <div><span class="kpi"><b>{open_total}</b>open alerts</span>
 <span class="kpi"><b class="{"bad" if overdue_total else ""}">{overdue_total}</b>overdue</span>
 <span class="kpi"><b class="{"bad" if not_ok else ""}">{len(not_ok)}</b>feeds not OK (of {len(feeds)})</span></div>
 <h2>Open alerts by domain</h2>
-{svg.bar_chart("Open alerts by domain", [(r.domain, float(r.open_alerts or 0)) for r in by_domain])}
+{charts.to_svg(charts.bar(by_domain, "domain", "open_alerts", "Open alerts by domain"))}
 <h2>Open alerts by office (region)</h2>
-{svg.bar_chart("Open alerts by office", [(r.office_name, float(r.open_alerts or 0)) for r in by_office])}
+{charts.to_svg(charts.bar(by_office, "office_name", "open_alerts", "Open alerts by office"))}
 <h2>Risk index by district, last {TREND_DAYS} days</h2>
-{svg.line_chart("Risk index trend", series)}
+{charts.to_svg(charts.lines(trend, "as_of", "risk_index", "name", "Risk index trend", y_title="risk index",
+                          days=(as_of - dt.timedelta(days=TREND_DAYS - 1), as_of)))}
 <h2>Feed health</h2>
-{svg.bar_chart("Feeds by freshness", sorted(states.items(), key=lambda kv: kv[0]), colours=svg.STATE_COLOURS)}
+{charts.to_svg(charts.bar([{"state": k, "feeds": v} for k, v in sorted(states.items())], "state", "feeds",
+                          "Feeds by freshness", colours=charts.STATE_COLOURS))}
 {_table(["feed", "cadence", "state", "last loaded", "days since", "quarantined 30d", "reason"], feed_rows, {4, 5})}
 <h2>Investigators' feedback per model</h2>
 {_table(["model", "domain", "decided", "confirmed share", "recovered", ""], model_rows, {2, 3, 4})}
@@ -141,7 +157,7 @@ def write_report(as_of: dt.date, out_dir: Path | str | None = None, url: str | N
     """Write the day's report; returns its path (``latest.html`` beside it is the same page)."""
     out = Path(out_dir) if out_dir is not None else REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)
-    html = render(as_of, url)
+    html = render(as_of, url, out)
     path = out / f"tianyan-report-{as_of.isoformat()}.html"
     path.write_text(html, encoding="utf-8")
     latest = sorted(out.glob("tianyan-report-*.html"))[-1]

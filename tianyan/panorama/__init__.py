@@ -1,0 +1,1 @@
+"""Supervision panorama (city, district, unit pages with Altair charts) and the rule-tuning pages."""
