@@ -1,0 +1,198 @@
+"""Items of a screening request -> candidate feed rows, each checked as the loader would check it.
+
+The values go through the ingest normalisation of their feed (tianyan.ingest.normalise: id18
+folding and 15-digit upgrade, dates, decimals...) and the contract's row rules (required, enum,
+id18, uscc, region, period, bounds), so a candidate is exactly the row that a delivery would load.
+A problem fails that item only, with the item field it concerns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from tianyan.ids import valid_id18, valid_uscc
+from tianyan.ingest.gx_expectations import is_period, is_region
+from tianyan.ingest.normalise import normalise
+from tianyan.registry import load_feeds
+from tianyan.screen.engine import Candidate
+from tianyan.screen.targets import KINDS, Target, by_program
+
+BASE_FIELDS = ("kind", "program", "ref")
+
+
+@dataclass
+class ItemError:
+    index: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass
+class Parsed:
+    index: int
+    target: Target
+    ref: str
+    region_code: str | None
+    row: dict[str, Any]
+
+
+def _source(target: Target, col: str) -> str:
+    src = target.columns[col]
+    return src.split(":", 1)[1] if src.startswith(("@year:", "@ts:")) else src.split("?")[0]
+
+
+def _value(item: dict, src: str) -> Any:
+    if src.startswith("="):
+        return src[1:]
+    if src == "@program":
+        return item.get("program")
+    if src.startswith("@year:"):
+        v = item.get(src[6:])
+        return str(v)[:4] if v not in (None, "") else None
+    if src.startswith("@ts:"):
+        v = item.get(src[4:])
+        return f"{v} 00:00:00" if v not in (None, "") else None
+    if "?" in src:
+        name, default = src.split("?", 1)
+        v = item.get(name)
+        return default if v in (None, "") else v
+    return item.get(src)
+
+
+def _prefix(i: int) -> str:
+    return f"items[{i}]"
+
+
+def parse_items(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
+    """Each raw item -> a parsed candidate or an error naming its field (``items[i].field``)."""
+    errors: list[ItemError] = []
+    staged: dict[str, list[tuple[int, Target, dict]]] = {}
+    refs: dict[str, int] = {}
+    targets = by_program()
+    for i, item in enumerate(items):
+        p = _prefix(i)
+        if not isinstance(item, dict):
+            errors.append(ItemError(i, p, "an item is a JSON object"))
+            continue
+        kind = item.get("kind")
+        if kind not in KINDS:
+            errors.append(ItemError(i, f"{p}.kind", f"{kind!r} is not one of {list(KINDS)}"))
+            continue
+        program = item.get("program") or ""
+        target = targets.get((kind, program))
+        if target is None:
+            known = sorted(p for k, p in targets if k == kind and p)
+            errors.append(ItemError(i, f"{p}.program", f"{program!r} is not a {kind} program; known: {known}"))
+            continue
+        allowed = set(BASE_FIELDS) | set(target.item_fields())
+        unknown = sorted(set(item) - allowed)
+        if unknown:
+            errors.append(ItemError(i, f"{p}.{unknown[0]}", f"not a field of a {target.name} item "
+                                    f"(fields: {sorted(allowed)})"))
+            continue
+        ref = item.get("ref")
+        ref = str(ref).strip() if ref not in (None, "") else f"item-{i}"
+        if ref in refs:
+            errors.append(ItemError(i, f"{p}.ref", f"{ref!r} is also the ref of items[{refs[ref]}]"))
+            continue
+        refs[ref] = i
+        values = {col: _value({**item, "ref": ref}, src) for col, src in target.columns.items()}
+        staged.setdefault(target.feed, []).append((i, target, values))
+    parsed: list[Parsed] = []
+    feeds = load_feeds()
+    for feed_id, group in staged.items():
+        feed = feeds[feed_id]
+        raw = pd.DataFrame([{c.name: _text(v.get(c.name)) for c in feed.columns} for _, _, v in group],
+                           index=range(len(group)), dtype=object)
+        norm, fails = normalise(feed, raw)
+        bad: dict[int, ItemError] = {}
+        for f in fails.itertuples():
+            i, target, _ = group[f.row]
+            bad.setdefault(f.row, ItemError(i, f"{_prefix(i)}.{_source(target, f.column)}", f.message))
+        for c in feed.columns:
+            if c.name == "op":
+                continue
+            col = norm[c.name]
+            present = col.notna()
+            checks: list[tuple[pd.Series, str]] = []
+            if c.required:
+                checks.append((present, "is required"))
+            if c.enum_values:
+                checks.append((~present | col.isin(c.enum_values), f"is not one of {list(c.enum_values)}"))
+            if c.id18:
+                checks.append((~present | valid_id18(col), "is not a valid resident id (GB 11643)"))
+            if c.uscc:
+                checks.append((~present | valid_uscc(col), "is not a valid unified social credit code (GB 32100)"))
+            if c.region:
+                checks.append((~present | is_region(col).fillna(False), "is not a 12-digit region code"))
+            if c.period:
+                checks.append((~present | is_period(col).fillna(False), "is not a period YYYY-MM"))
+            if c.min is not None or c.max is not None:
+                checks.append((~present | col.map(lambda v, c=c: _in_bounds(v, c)), _bound_text(c)))
+            for ok, message in checks:
+                for pos in (~ok.astype(bool)).to_numpy().nonzero()[0]:
+                    i, target, _ = group[pos]
+                    src = _source(target, c.name) if c.name in target.columns else c.name
+                    bad.setdefault(pos, ItemError(i, f"{_prefix(i)}.{src}", f"{src} {message}"))
+        for pos, (i, target, values) in enumerate(group):
+            if pos in bad:
+                errors.append(bad[pos])
+                continue
+            row = {c.name: norm.at[pos, c.name] for c in feed.columns if c.name != "op"}
+            row = {k: _typed(feed_id, k, v) for k, v in row.items()}
+            parsed.append(Parsed(i, target, values[feed.key[0]], row.get("region_code") or values.get("region_code"),
+                                 row))
+    errors.sort(key=lambda e: e.index)
+    parsed.sort(key=lambda p: p.index)
+    return parsed, errors
+
+
+def _text(v: Any) -> Any:
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _in_bounds(v: Any, c) -> bool:
+    try:
+        d = Decimal(str(v))
+    except Exception:  # noqa: BLE001 - a type failure is reported by normalise
+        return True
+    if c.min is not None and (d < c.min or (d == c.min and not c.min_inclusive)):
+        return False
+    return not (c.max is not None and d > c.max)
+
+
+def _bound_text(c) -> str:
+    parts = []
+    if c.min is not None:
+        parts.append((">=" if c.min_inclusive else ">") + f" {c.min}")
+    if c.max is not None:
+        parts.append(f"<= {c.max}")
+    return "must be " + " and ".join(parts)
+
+
+def _typed(feed_id: str, col: str, v: Any) -> Any:
+    """Canonical text -> the value jsonb_populate_recordset reads for the column (text is fine for
+    every type PostgreSQL parses; timestamps keep their offset)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    return v
+
+
+def candidates(parsed: list[Parsed]) -> list[Candidate]:
+    return [Candidate(p.index, p.target.feed, p.ref, p.row) for p in parsed]
+
+
+def today_shanghai() -> dt.date:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
