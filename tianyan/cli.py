@@ -342,6 +342,14 @@ def exchange_serve(
           on_ready=ready)
 
 
+# The point-of-payment screening service (tianyan/screen, docs/screening.md).
+from tianyan.screen import cli as _screen_cli  # noqa: E402
+
+app.command("serve")(_screen_cli.serve)
+app.command("screen")(_screen_cli.screen)
+app.add_typer(_screen_cli.keys_app, name="screen-keys")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     app()

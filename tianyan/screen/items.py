@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -20,9 +21,20 @@ from tianyan.ingest.gx_expectations import is_period, is_region
 from tianyan.ingest.normalise import normalise
 from tianyan.registry import load_feeds
 from tianyan.screen.engine import Candidate
-from tianyan.screen.targets import KINDS, Target, by_program
+from tianyan.screen.targets import KINDS, TARGETS, Target, by_program
 
-BASE_FIELDS = ("kind", "program", "ref")
+BASE_FIELDS = ("kind", "program", "ref", "region_code")
+
+
+@cache
+def kind_fields() -> dict[str, frozenset[str]]:
+    """The fields an item of a kind may carry: those of any target of the kind (a field the chosen
+    target's feed does not hold, e.g. ``paying_unit`` of an assistance payment, is accepted and not
+    used; an unknown name is refused, so a typo does not pass silently)."""
+    out: dict[str, set[str]] = {}
+    for t in TARGETS:
+        out.setdefault(t.kind, set()).update(t.item_fields())
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @dataclass
@@ -92,11 +104,11 @@ def parse_items(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
             known = sorted(p for k, p in targets if k == kind and p)
             errors.append(ItemError(i, f"{p}.program", f"{program!r} is not a {kind} program; known: {known}"))
             continue
-        allowed = set(BASE_FIELDS) | set(target.item_fields())
+        allowed = set(BASE_FIELDS) | kind_fields()[kind]
         unknown = sorted(set(item) - allowed)
         if unknown:
-            errors.append(ItemError(i, f"{p}.{unknown[0]}", f"not a field of a {target.name} item "
-                                    f"(fields: {sorted(allowed)})"))
+            errors.append(ItemError(i, f"{p}.{unknown[0]}", f"not a field of a {kind} item "
+                                    f"(the {target.name} target reads {sorted(target.item_fields())})"))
             continue
         ref = item.get("ref")
         ref = str(ref).strip() if ref not in (None, "") else f"item-{i}"
