@@ -9,6 +9,7 @@ A problem fails that item only, with the item field it concerns.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -17,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from tianyan.ids import valid_id18, valid_uscc
-from tianyan.ingest.gx_expectations import is_period, is_region
+from tianyan.ingest.gx_expectations import _PERIOD_SHAPE, _REGION_SHAPE
 from tianyan.ingest.normalise import normalise
 from tianyan.registry import load_feeds
 from tianyan.screen.engine import Candidate
@@ -129,31 +130,37 @@ def parse_items(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
         for f in fails.itertuples():
             i, target, _ = group[f.row]
             bad.setdefault(f.row, ItemError(i, f"{_prefix(i)}.{_source(target, f.column)}", f.message))
+        records = norm.to_dict("records")
         for c in feed.columns:
             if c.name == "op":
                 continue
-            col = norm[c.name]
-            present = col.notna()
-            checks: list[tuple[pd.Series, str]] = []
-            if c.required:
-                checks.append((present, "is required"))
-            if c.enum_values:
-                checks.append((~present | col.isin(c.enum_values), f"is not one of {list(c.enum_values)}"))
-            if c.id18:
-                checks.append((~present | valid_id18(col), "is not a valid resident id (GB 11643)"))
-            if c.uscc:
-                checks.append((~present | valid_uscc(col), "is not a valid unified social credit code (GB 32100)"))
-            if c.region:
-                checks.append((~present | is_region(col).fillna(False), "is not a 12-digit region code"))
-            if c.period:
-                checks.append((~present | is_period(col).fillna(False), "is not a period YYYY-MM"))
-            if c.min is not None or c.max is not None:
-                checks.append((~present | col.map(lambda v, c=c: _in_bounds(v, c)), _bound_text(c)))
-            for ok, message in checks:
-                for pos in (~ok.astype(bool)).to_numpy().nonzero()[0]:
+            values_ = [r[c.name] for r in records]
+            present = [v is not None and v == v for v in values_]
+            ok_id = _valid_ids(values_, present, valid_id18) if c.id18 else None
+            ok_uscc = _valid_ids(values_, present, valid_uscc) if c.uscc else None
+            for pos, (v, has) in enumerate(zip(values_, present, strict=True)):
+                if pos in bad:
+                    continue
+                if not has:
+                    message = "is required" if c.required else None
+                elif c.enum_values and v not in c.enum_values:
+                    message = f"is not one of {list(c.enum_values)}"
+                elif ok_id is not None and not ok_id[pos]:
+                    message = "is not a valid resident id (GB 11643)"
+                elif ok_uscc is not None and not ok_uscc[pos]:
+                    message = "is not a valid unified social credit code (GB 32100)"
+                elif c.region and not REGION.match(str(v)):
+                    message = "is not a 12-digit region code"
+                elif c.period and not PERIOD.match(str(v)):
+                    message = "is not a period YYYY-MM"
+                elif (c.min is not None or c.max is not None) and not _in_bounds(v, c):
+                    message = _bound_text(c)
+                else:
+                    message = None
+                if message:
                     i, target, _ = group[pos]
                     src = _source(target, c.name) if c.name in target.columns else c.name
-                    bad.setdefault(pos, ItemError(i, f"{_prefix(i)}.{src}", f"{src} {message}"))
+                    bad[pos] = ItemError(i, f"{_prefix(i)}.{src}", f"{src} {message}")
         for pos, (i, target, values) in enumerate(group):
             if pos in bad:
                 errors.append(bad[pos])
@@ -165,6 +172,17 @@ def parse_items(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
     errors.sort(key=lambda e: e.index)
     parsed.sort(key=lambda p: p.index)
     return parsed, errors
+
+
+# The shapes of the contract's region and period rules (tianyan.ingest.gx_expectations).
+REGION = re.compile(rf"^(?:{_REGION_SHAPE})$")
+PERIOD = re.compile(rf"^(?:{_PERIOD_SHAPE})$")
+
+
+def _valid_ids(values: list, present: list[bool], check) -> list[bool]:
+    """The loader's vectorised id check on the present values (True where absent)."""
+    ok = check(pd.Series([v if p else None for v, p in zip(values, present, strict=True)], dtype=object))
+    return [bool(o) or not p for o, p in zip(ok.tolist(), present, strict=True)]
 
 
 def _text(v: Any) -> Any:
