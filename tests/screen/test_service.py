@@ -173,7 +173,7 @@ def test_a_malformed_item_fails_that_item_only(client, owner):
         payment("OK", "2024-05"),                                  # same ref twice
         {**payment("UNK", "2024-04"), "colour": "red"},
         {k: v for k, v in payment("NOAMOUNT", "2024-04").items() if k != "amount"},
-        payment("NEG", "2024-04", amount=-5),
+        payment("BADDATE", "2024-04", pay_date="2024-02-30"),
         payment("LEGACY", "2024-04", id_no=DEAD[:6] + DEAD[8:17]),  # 15-digit legacy number, upgraded
     ]
     got = post(client, key, items)
@@ -183,9 +183,9 @@ def test_a_malformed_item_fails_that_item_only(client, owner):
     assert status == {
         0: ("hit", None), 1: ("error", "items[1].payee_id_no"), 2: ("error", "items[2].period"),
         3: ("error", "items[3].program"), 4: ("error", "items[4]"), 5: ("error", "items[5].ref"),
-        6: ("error", "items[6].colour"), 7: ("error", "items[7].amount"), 8: ("error", "items[8].amount"),
+        6: ("error", "items[6].colour"), 7: ("error", "items[7].amount"), 8: ("error", "items[8].pay_date"),
         9: ("hit", None)}
-    assert got.json()["items_failed"] == 7
+    assert got.json()["items_failed"] == 8
 
 
 def test_batch_limits_and_request_errors_name_the_field(client, owner, screener):
@@ -205,10 +205,13 @@ def test_batch_limits_and_request_errors_name_the_field(client, owner, screener)
 def test_a_full_batch_is_answered(client, owner, screener):
     key = new_key(owner)
     n = screener.settings.max_items
-    items = [payment(f"R{i}", "2024-04" if i % 2 else "2024-03") for i in range(n)]
+    # every 1,000th item pays the dead person for a later year (SA01), the rest pay living people
+    items = [payment(f"R{i}", f"{2024 + i // 1000}-04", bank_account=f"ACC{i}") if i % 1000 == 1
+             else payment(f"R{i}", "2024-04", make_pid(10 + i), bank_account=f"ACC{i}") for i in range(n)]
     got = post(client, key, items).json()
-    assert got["items"] == n and got["items_hit"] == n // 2
-    assert all((r["status"] == "hit") == (r["index"] % 2 == 1) for r in got["results"])
+    assert got["items"] == n and got["items_failed"] == 0 and got["items_hit"] == n // 1000
+    assert all((r["status"] == "hit") == (r["index"] % 1000 == 1) for r in got["results"])
+    assert {h["model_id"] for r in got["results"] for h in r["hits"]} == {"SA01"}
 
 
 def test_the_service_role_reads_feeds_only(url):
@@ -257,3 +260,17 @@ def test_cli_screens_a_file_and_manages_keys(url, owner, tmp_path, monkeypatch):
     assert runner.invoke(app, ["screen-keys", "revoke", key_id]).exit_code == 0
     assert runner.invoke(app, ["screen-keys", "revoke", key_id]).exit_code == 2
     assert runner.invoke(app, ["screen-keys", "add", "x", "--kinds", "loans"]).exit_code == 2
+
+
+def test_every_context_column_is_indexed(url):
+    """The loaded rows an item is compared with are found by index, not by scanning the feed."""
+    from tianyan.screen.engine import screenable_models
+
+    want = {(f, c) for s in screenable_models().values() for f, cols in s.context.items() for c in cols}
+    eng = sa.create_engine(url)
+    with eng.connect() as c:
+        got = {(f"{r.schemaname}.{r.tablename.removesuffix('__history')}", r.col) for r in c.execute(sa.text(
+            "select schemaname, tablename, substring(indexdef from '\\((\\w+)\\)$') as col from pg_indexes "
+            "where tablename like '%\\_\\_history'"))}
+    eng.dispose()
+    assert want <= got, sorted(want - got)

@@ -165,8 +165,7 @@ def parse_items(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
             if pos in bad:
                 errors.append(bad[pos])
                 continue
-            row = {c.name: norm.at[pos, c.name] for c in feed.columns if c.name != "op"}
-            row = {k: _typed(feed_id, k, v) for k, v in row.items()}
+            row = {k: _typed(feed_id, k, v) for k, v in records[pos].items() if k != "op"}
             parsed.append(Parsed(i, target, values[feed.key[0]], row.get("region_code") or values.get("region_code"),
                                  row))
     errors.sort(key=lambda e: e.index)

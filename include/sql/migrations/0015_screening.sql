@@ -25,8 +25,8 @@ create table if not exists screen.api_key (
     key_id text primary key,
     caller text not null,
     secret_hash text not null,
-    kinds text [] not null,
-    regions text [] not null default '{}',
+    kinds text[] not null,
+    regions text[] not null default '{}',
     rate_per_minute integer not null check (rate_per_minute > 0),
     created_at timestamptz not null default now(),
     revoked_at timestamptz
@@ -92,3 +92,20 @@ revoke update, delete, truncate on screen.audit from tianyan_screen;
 grant usage on schema screen to tianyan_engineer;
 grant select on screen.audit to tianyan_engineer;
 revoke all on screen.api_key from tianyan_engineer;
+
+-- The loaded rows a screened item is compared with (`context:` of the models' screen declarations)
+-- are found through these indexes; tests/screen/test_service.py checks every context column has one.
+create index if not exists collective_contracts__history_screen_counterparty_id
+on agriculture.collective_contracts__history (counterparty_id);
+create index if not exists farm_subsidies__history_screen_id_no on agriculture.farm_subsidies__history (id_no);
+create index if not exists assistance_payments__history_screen_bank_account
+on civil_affairs.assistance_payments__history (bank_account);
+create index if not exists assistance_payments__history_screen_id_no
+on civil_affairs.assistance_payments__history (id_no);
+create index if not exists relief_payments__history_screen_event_id on emergency.relief_payments__history (event_id);
+create index if not exists relief_payments__history_screen_id_no on emergency.relief_payments__history (id_no);
+create index if not exists fiscal_payments__history_screen_payee_id on finance.fiscal_payments__history (payee_id);
+create index if not exists eco_compensation__history_screen_id_no on forestry.eco_compensation__history (id_no);
+create index if not exists claims__history_screen_id_no on medical_insurance.claims__history (id_no);
+create index if not exists contracts__history_screen_supplier_uscc
+on public_resources.contracts__history (supplier_uscc);
