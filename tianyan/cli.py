@@ -362,6 +362,12 @@ def exchange_serve(
 from tianyan.cli_rules import register as _register_rules  # noqa: E402 - tune, rules history / rollback
 
 _register_rules(app)
+# The point-of-payment screening service (tianyan/screen, docs/screening.md).
+from tianyan.screen import cli as _screen_cli  # noqa: E402
+
+app.command("serve")(_screen_cli.serve)
+app.command("screen")(_screen_cli.screen)
+app.add_typer(_screen_cli.keys_app, name="screen-keys")
 
 
 def main() -> None:

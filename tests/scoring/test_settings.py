@@ -75,7 +75,7 @@ def test_every_setting_is_in_the_configuration_table():
     missing = [k for k in _flatten(scoring) if f"scoring.yaml:{k}" not in documented]
     public = yaml.safe_load((paths.CONFIG_DIR / "public.yaml").read_text(encoding="utf-8"))
     missing += [f"public.yaml:{k}" for k in _flatten(public) if f"public.yaml:{k}" not in documented]
-    for name in ("models.yaml", "pipeline.yaml", "orchestration.yaml", "plausibility.yaml"):  # top-level keys (models.<ID>..., feeds.<feed_id>...)
+    for name in ("models.yaml", "pipeline.yaml", "orchestration.yaml", "plausibility.yaml", "screen.yaml"):  # top-level keys (models.<ID>..., feeds.<feed_id>...)
         doc = yaml.safe_load((paths.CONFIG_DIR / name).read_text(encoding="utf-8")) or {}
         missing += [f"{name}:{k}" for k in doc
                     if not any(d == f"{name}:{k}" or d.startswith(f"{name}:{k}.") for d in documented)]

@@ -40,6 +40,18 @@ CREATE_FUNCTION = re.compile(r"create\s+(or\s+replace\s+)?function\s+core\.(?P<n
                              r"\$(?P<tag>\w*)\$(?P<body>.*)\$(?P=tag)\$", re.IGNORECASE | re.DOTALL)
 
 
+class ScreenSpec(BaseModel):
+    """``screen:`` in ``<ID>.yaml``: the model can judge one pending row of ``feed`` before it is loaded
+    (the screening service, tianyan/screen). ``context``: columns by which the rule compares the row
+    with rows already loaded (e.g. ``[id_no]`` for a duplicate payment); the service then adds the
+    loaded rows sharing those values. Without it the rule judges the row on its own."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    feed: str
+    context: tuple[str, ...] = ()
+
+
 class ModelSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -52,6 +64,7 @@ class ModelSpec(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     rationale: str
     enabled: bool = True
+    screen: tuple[ScreenSpec, ...] = ()
     sql: str = ""
     sql_path: str = ""
     # Derived from ``sql`` by load_model (never typed by hand): the feeds the model reads.
@@ -73,6 +86,9 @@ class ModelSpec(BaseModel):
         missing = self.binds - set(self.params) - {"as_of"}
         if missing:
             raise ValueError(f"SQL binds {sorted(missing)} have no parameter default")
+        for s in self.screen:
+            if s.feed not in self.inputs:
+                raise ValueError(f"screen: feed {s.feed!r} is not one the model reads {list(self.inputs)}")
         return self
 
 
@@ -196,6 +212,12 @@ def load_model(yaml_path: Path, overrides: dict | None = None) -> ModelSpec:
         meta["params"] = {**(meta.get("params") or {}), **(ov.get("params") or {})}
         if "enabled" in ov:
             meta["enabled"] = bool(ov["enabled"])
+        if isinstance(meta.get("screen"), dict):
+            meta["screen"] = [meta["screen"]]
+        for s in meta.get("screen") or []:
+            cols = {c.name for c in load_feeds()[s["feed"]].columns} if s.get("feed") in load_feeds() else set()
+            if bad := set(s.get("context") or ()) - cols:
+                raise RegistryError(f"screen: context columns {sorted(bad)} are not columns of {s.get('feed')!r}")
         sql = sql_path.read_text(encoding="utf-8")
         tree = parse_sql(sql, sql_path.name)
         shown = sql_path.relative_to(paths.ROOT) if sql_path.is_relative_to(paths.ROOT) else sql_path
