@@ -9,8 +9,9 @@ For each enabled model and date, one of three things happens (``plan``):
   that of the last run, and the rule does not depend on the date (``depends_on_date``: its SQL and
   the core definitions it uses never mention ``:as_of``, ``current_date``, ``now()`` ...) or uses it
   only in comparisons ``<relation>.<column> <op> cast(:as_of as date) [+- n]`` and no row of those
-  relations has the column between the last run's date and this one (``date_windows``,
-  ``windows_empty``: every comparison is then as true on one date as on the other, row by row). A run
+  relations has the column where the comparison is true on one of the two dates (the last run's and
+  this one) and false on the other (``date_windows``, ``windows_empty``: every comparison is then as
+  true on one date as on the other, row by row). A run
   would produce exactly the last run's hits (``alerts.model_hits``) again, so their alerts get what
   the merge would give them -- first_seen/last_seen take in the date -- in one set-based statement
   for every carried model (include/sql/lifecycle/carry/), and nothing else changes: no status,
@@ -19,7 +20,8 @@ For each enabled model and date, one of three things happens (``plan``):
 
 The data fingerprint covers every loaded batch of the model's input feeds, of every delivery date:
 the model reads the feeds' current views and history, which hold all of them, so a date loaded
-later changes what an earlier date's run sees. A full re-score (``full=True``: ``tianyan run
+later changes what an earlier date's run sees (an empty delta or append delivery changes nothing and
+is left out). A full re-score (``full=True``: ``tianyan run
 --full-rescore``, the scoring DAG's ``full_rescore`` conf) runs every model.
 """
 
