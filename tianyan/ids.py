@@ -47,7 +47,8 @@ def _fixed_width(arr: pa.Array, width: int) -> np.ndarray:
     return data[offs[0] : offs[-1]].reshape(-1, width)
 
 
-def _check_chars_codes(d: np.ndarray) -> np.ndarray:
+def id18_check_of_digits(d: np.ndarray) -> np.ndarray:
+    """GB 11643 check characters of rows of 17 digit values (an int matrix n x 17)."""
     return _ID_CHECK[(d.astype(np.int64) @ _ID_WEIGHTS) % 11]
 
 
@@ -59,7 +60,7 @@ def id18_arrow(t: pa.Array) -> pa.Array:
         idx = np.flatnonzero(legacy.to_numpy(zero_copy_only=False))
         old = _fixed_width(out.take(pa.array(idx)), 15)
         body = np.concatenate([old[:, :6], np.full((len(idx), 2), [ord("1"), ord("9")], dtype=np.uint8), old[:, 6:]], 1)
-        full = np.concatenate([body, _check_chars_codes(body - 48).astype("S1").view(np.uint8).reshape(-1, 1)], 1)
+        full = np.concatenate([body, id18_check_of_digits(body - 48).astype("S1").view(np.uint8).reshape(-1, 1)], 1)
         new = pa.StringArray.from_buffers(
             len(idx), pa.py_buffer(np.arange(0, 18 * (len(idx) + 1), 18, dtype=np.int32)), pa.py_buffer(full.tobytes())
         )
@@ -153,8 +154,7 @@ def id18_check_chars(first17: pd.Series) -> np.ndarray:
     """GB 11643 check characters for 17-digit strings (all must be 17 ASCII digits)."""
     if first17.empty:
         return np.array([], dtype=object)
-    d = _digits(first17.to_numpy(dtype=object), 17)
-    return _ID_CHECK[(d @ _ID_WEIGHTS) % 11]
+    return id18_check_of_digits(_digits(first17.to_numpy(dtype=object), 17))
 
 
 def normalise_id18(s: pd.Series) -> pd.Series:
@@ -217,6 +217,15 @@ def _normalise_uscc_py(s: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
+def _uscc_check_index(v: np.ndarray) -> np.ndarray:
+    return (31 - (v[:, :17].astype(np.int64) @ _USCC_WEIGHTS) % 31) % 31
+
+
+def uscc_check_of_values(v: np.ndarray) -> np.ndarray:
+    """GB 32100 check characters of rows of 17 character values (index in USCC_ALPHABET; n x 17)."""
+    return np.array(list(USCC_ALPHABET))[_uscc_check_index(v)]
+
+
 def valid_uscc_arrow(a: pa.Array) -> np.ndarray:
     """GB 32100 unified social credit codes: 8 digits (registration authority, type, region), 10 code
     characters, check character; the rule of python-stdnum ``cn.uscc`` (upper case only: normalisation
@@ -228,10 +237,6 @@ def valid_uscc_arrow(a: pa.Array) -> np.ndarray:
     if shape.any():
         idx = np.flatnonzero(shape)
         v = _USCC_VALUE[_fixed_width(a.take(pa.array(idx)), 18)]
-        ok[idx] = (31 - (v[:, :17] @ _USCC_WEIGHTS) % 31) % 31 == v[:, 17]
+        ok[idx] = _uscc_check_index(v) == v[:, 17]
     return ok
 
-
-def valid_uscc(s: pd.Series) -> pd.Series:
-    """True where the value is a valid GB 32100 code (see valid_uscc_arrow); null -> False."""
-    return pd.Series(valid_uscc_arrow(as_text_array(s)), index=s.index)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from tianyan import paths
 from tianyan.alerts import lifecycle
+from tianyan.registry.feeds import history_relation
 from tianyan.registry.models import OUTPUT_COLUMNS, ModelSpec
 from tianyan.warehouse.conn import engine as get_engine
 
@@ -46,7 +47,7 @@ class ModelFailed(Exception):
 
 
 def _rows_scanned(conn, model: ModelSpec) -> int:
-    names = [f"{f.split('.')[0]}.{f.split('.')[1]}__history" for f in model.inputs]
+    names = [history_relation(f) for f in model.inputs]
     got = conn.execute(
         sa.text("select coalesce(sum(greatest(c.reltuples, 0)), 0) from pg_class c "
                 "join pg_namespace n on n.oid = c.relnamespace where n.nspname || '.' || c.relname = any(:names)"),

@@ -14,6 +14,7 @@ for. Run ``python -m tianyan.warehouse.ddl`` after changing a contract (it rewri
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 from tianyan import paths
 from tianyan.registry import FeedSpec, load_departments, load_feeds
@@ -23,14 +24,29 @@ FEED_TABLES_MIGRATION = paths.MIGRATIONS_DIR / "0002_feed_tables.sql"
 # Column types as 0002 created them (0009 converted timestamp -> timestamptz).
 INITIAL_PG_TYPES: dict[str, str] = {**PG_TYPES, "timestamp": "timestamp"}
 
-SYSTEM_COLUMNS = [
-    ("_valid_from", "timestamp not null"),
-    ("_valid_to", "timestamp"),
-    ("_deleted", "boolean not null default false"),
-    ("_row_hash", "text not null"),
-    ("_batch_id", "text not null"),
-    ("_delivery_date", "date not null"),
-]
+
+
+@dataclass(frozen=True)
+class SystemColumn:
+    name: str
+    ddl: str
+    meaning: str  # for the data dictionary
+
+
+# The columns every history table has beside the feed's own (the one list: DDL and data dictionary).
+SYSTEM_COLUMNS = (
+    SystemColumn("_valid_from", "timestamp not null",
+                 "start of this version (delta feeds: the row's changed_at; others: the delivery date)"),
+    SystemColumn("_valid_to", "timestamp", "end of this version (null = current)"),
+    SystemColumn("_deleted", "boolean not null default false",
+                 "true for a deletion (delta op D, or a row missing from a later snapshot)"),
+    SystemColumn("_row_hash", "text not null", "md5 of the row's values (detects real changes)"),
+    SystemColumn("_batch_id", "text not null",
+                 "the delivery batch that wrote this version (meta.feed_runs, meta.archive)"),
+    SystemColumn("_delivery_date", "date not null", "the delivery date that wrote this version"),
+)
+# System columns the view of current rows shows.
+VIEW_SYSTEM_COLUMNS = ("_valid_from", "_batch_id")
 
 
 def feed_ddl(feed: FeedSpec, types: dict[str, str] | None = None) -> str:
@@ -38,10 +54,10 @@ def feed_ddl(feed: FeedSpec, types: dict[str, str] | None = None) -> str:
     _, view = feed.current_view
     types = types or PG_TYPES
     cols = [f"    {c.name} {types[c.type]}" for c in feed.data_columns]
-    cols += [f"    {n} {t}" for n, t in SYSTEM_COLUMNS]
+    cols += [f"    {c.name} {c.ddl}" for c in SYSTEM_COLUMNS]
     pk = ", ".join(feed.version_key)
     key = ", ".join(feed.key)
-    view_cols = ", ".join([c.name for c in feed.data_columns] + ["_valid_from", "_batch_id"])
+    view_cols = ", ".join([c.name for c in feed.data_columns] + list(VIEW_SYSTEM_COLUMNS))
     comment = feed.title.replace("'", "''")
     return (
         f"-- {feed.id}: {feed.delivery.mode} {feed.delivery.transport} feed, key ({key})\n"
