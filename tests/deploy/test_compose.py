@@ -296,9 +296,6 @@ def test_tianyan_commands_in_the_compose_file_exist_with_their_options(services,
     assert cmds, f"{service}: no tianyan command found"
     for argv in cmds:
         problems = check_tianyan(argv)
-        if problems == ["`tianyan exchange serve` has no option --host"]:
-            pytest.xfail("`tianyan exchange serve` has no --host yet (binds 127.0.0.1, unreachable from other "
-                         "containers): requested in the issue 7 report")
         assert not problems, f"{service}: {problems}"
 
 

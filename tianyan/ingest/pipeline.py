@@ -35,7 +35,7 @@ import yaml
 from psycopg.types.json import Jsonb
 
 from tianyan import paths
-from tianyan.ingest import load, readers
+from tianyan.ingest import load, readers, referential
 from tianyan.ingest.normalise import normalise
 from tianyan.registry import FeedSpec
 from tianyan.warehouse.conn import psycopg_dsn
@@ -559,6 +559,7 @@ def load_delivery(
         result = _load(feed, landed, d, work, url=url, data_docs=data_docs)
     finally:
         _drop_work(work)
+    referential.report_after_load(psycopg_dsn(url), feed, d, result.batch_id)
     _refresh_next(feed, d, landed, result, url=url, work_root=work_root, data_docs=data_docs)
     return result
 
