@@ -3,7 +3,7 @@
 The single list is include/config/connections.example.yaml. The registry decides which
 department connections exist (conventions.md: `<department>_api` for http feeds, `<department>_db`
 for database feeds); the embedded mode produces them from the exchange simulator
-(tianyan.synth.exchange.exchange_connections) and sets `warehouse` itself (runner_local).
+(tianyan.synth.exchange.exchange_connections) and sets `warehouse` itself (orchestration.inprocess).
 Pools and connection files are generated from the registry: `python -m tianyan.orchestration.deploy_files`.
 """
 
@@ -84,7 +84,7 @@ def test_embedded_mode_sets_the_same_ids():
     env = exchange_connections(_FakeServer(), "postgresql+psycopg://u:p@127.0.0.1:5432/tianyan_exchange")
     departments = {cid for cid in connection_list() if cid not in FIXED}
     assert set(env) == {env_var(cid) for cid in departments}
-    # runner_local sets AIRFLOW_CONN_WAREHOUSE; tianyan.warehouse.conn reads `warehouse` and `exchange_db`.
+    # orchestration.inprocess sets AIRFLOW_CONN_WAREHOUSE; tianyan.warehouse.conn reads `warehouse` and `exchange_db`.
     for path, ids in (("tianyan/orchestration/inprocess.py", {"warehouse"}), ("tianyan/warehouse/conn.py", {"warehouse", "exchange_db"})):
         text = (ROOT / path).read_text(encoding="utf-8")
         for cid in ids:
