@@ -3,7 +3,8 @@ import random
 import pandas as pd
 from stdnum.cn import ric, uscc
 
-from tianyan.ids import normalise_id18, valid_id18, valid_uscc
+from tianyan.ids import normalise_id18, valid_id18
+from tianyan.ingest.gx_expectations import is_uscc
 from tianyan.ingest.normalise import normalise
 from tianyan.registry import load_feeds
 
@@ -45,9 +46,9 @@ def test_uscc_check_character():
         # GB 32100: 8 digits (authority, type, region), then 9 code characters before the check character
         body = f"9132{rnd.randint(0, 9999):04d}" + "".join(rnd.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
         codes.append(body + uscc.calc_check_digit(body))
-    assert valid_uscc(pd.Series(codes)).all() and all(uscc.is_valid(c) for c in codes)
+    assert is_uscc(pd.Series(codes)).all() and all(uscc.is_valid(c) for c in codes)
     bad = [c[:17] + ("0" if c[17] != "0" else "1") for c in codes]
-    assert valid_uscc(pd.Series(bad)).tolist() == [uscc.is_valid(b) for b in bad]
+    assert is_uscc(pd.Series(bad)).tolist() == [uscc.is_valid(b) for b in bad]
 
 
 def test_normalise_types_and_reports_unparseable_values():

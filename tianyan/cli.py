@@ -28,7 +28,8 @@ console = Console(stderr=True)
 
 ALERT_COLUMNS = ["alert_id", "model_id", "subject_kind", "subject_id", "region_code", "severity", "amount",
                  "first_seen", "last_seen", "status"]
-FEED_COLUMNS = ["feed_id", "delivery_date", "status", "delivered", "loaded", "quarantined", "collapsed", "reason"]
+FEED_COLUMNS = ["feed_id", "delivery_date", "status", "delivered", "loaded", "quarantined", "collapsed", "reason",
+                "ref_missing"]
 
 
 def _date(value: str) -> dt.date:
@@ -216,11 +217,14 @@ def feeds(
     date: Annotated[str | None, typer.Option(help="Only this delivery date")] = None,
 ) -> None:
     """One row per feed delivery. CSV columns: feed_id, delivery_date, status, delivered, loaded,
-    quarantined, collapsed, reason."""
+    quarantined, collapsed, reason, ref_missing (loaded rows whose ref: value the referenced feed lacks;
+    empty when the feed has no ref: rule; the values are in meta.referential)."""
     rows = _rows(
-        "select feed_id, delivery_date, status, delivered, loaded, quarantined, collapsed, reason "
-        "from meta.feed_runs where (cast(:d as date) is null or delivery_date = cast(:d as date)) "
-        "order by delivery_date, feed_id",
+        "select r.feed_id, r.delivery_date, r.status, r.delivered, r.loaded, r.quarantined, r.collapsed, r.reason, "
+        "(select sum(x.missing_rows) from meta.referential as x where x.feed_id = r.feed_id "
+        "and x.delivery_date = r.delivery_date) as ref_missing "
+        "from meta.feed_runs as r where (cast(:d as date) is null or r.delivery_date = cast(:d as date)) "
+        "order by r.delivery_date, r.feed_id",
         {"d": date},
     )
     _emit(rows, FEED_COLUMNS, format, "feed deliveries")

@@ -94,6 +94,8 @@ class ConnectionSettings:
         import sqlalchemy as sa
 
         query = {k: str(self.extra[k]) for k in _LIBPQ_EXTRAS if self.extra.get(k) not in (None, "")}
+        if not self.host and self.extra.get("host"):  # a unix-socket directory as ?host=/path
+            query["host"] = str(self.extra["host"])
         url = sa.engine.URL.create(
             "postgresql+psycopg",
             username=self.login or None,

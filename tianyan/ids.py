@@ -47,7 +47,8 @@ def _fixed_width(arr: pa.Array, width: int) -> np.ndarray:
     return data[offs[0] : offs[-1]].reshape(-1, width)
 
 
-def _check_chars_codes(d: np.ndarray) -> np.ndarray:
+def id18_check_of_digits(d: np.ndarray) -> np.ndarray:
+    """GB 11643 check characters of rows of 17 digit values (an int matrix n x 17)."""
     return _ID_CHECK[(d.astype(np.int64) @ _ID_WEIGHTS) % 11]
 
 
@@ -59,7 +60,7 @@ def id18_arrow(t: pa.Array) -> pa.Array:
         idx = np.flatnonzero(legacy.to_numpy(zero_copy_only=False))
         old = _fixed_width(out.take(pa.array(idx)), 15)
         body = np.concatenate([old[:, :6], np.full((len(idx), 2), [ord("1"), ord("9")], dtype=np.uint8), old[:, 6:]], 1)
-        full = np.concatenate([body, _check_chars_codes(body - 48).astype("S1").view(np.uint8).reshape(-1, 1)], 1)
+        full = np.concatenate([body, id18_check_of_digits(body - 48).astype("S1").view(np.uint8).reshape(-1, 1)], 1)
         new = pa.StringArray.from_buffers(
             len(idx), pa.py_buffer(np.arange(0, 18 * (len(idx) + 1), 18, dtype=np.int32)), pa.py_buffer(full.tobytes())
         )
@@ -85,6 +86,15 @@ def _real_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndar
     return (year >= 1) & month_ok & (day >= 1) & (day <= days)
 
 
+def _of_shape(a: pa.Array, pattern: str, width: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """(length, positions of the values matching ``pattern``, their bytes as an n x ``width`` matrix)."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    shape = pc.fill_null(pc.match_substring_regex(a, pattern), False).to_numpy(zero_copy_only=False)
+    idx = np.flatnonzero(shape)
+    return len(a), idx, _fixed_width(a.take(pa.array(idx, type=pa.int64())), width)
+
+
 def valid_id18_arrow(a: pa.Array) -> np.ndarray:
     """GB 11643 on an Arrow string array (nulls -> False), as a bool ndarray: 17 ASCII digits and a
     check character (0-9, X) that matches, and a birth date (characters 7-14) that is a real date.
@@ -94,33 +104,23 @@ def valid_id18_arrow(a: pa.Array) -> np.ndarray:
     birth-place lookup is left out on purpose: its table lags administrative changes, so valid ids of
     re-coded districts would be refused. Whether the birth date is plausible (not before 1900, not
     after the delivery) is a separate rule, ``birth_date`` (tianyan.ingest.gx_expectations)."""
-    if isinstance(a, pa.ChunkedArray):
-        a = a.combine_chunks()
-    shape = pc.fill_null(pc.match_substring_regex(a, ID18_SHAPE), False).to_numpy(zero_copy_only=False)
-    ok = np.zeros(len(a), dtype=bool)
-    if shape.any():
-        idx = np.flatnonzero(shape)
-        c = _fixed_width(a.take(pa.array(idx)), 18)
-        d = c[:, :17].astype(np.int64) - 48
-        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
-        month = d[:, 10] * 10 + d[:, 11]
-        day = d[:, 12] * 10 + d[:, 13]
-        check = _ID_CHECK[(d @ _ID_WEIGHTS) % 11].astype("S1").view(np.uint8)
-        ok[idx] = (check == c[:, 17]) & _real_dates(year, month, day)
+    n, idx, c = _of_shape(a, ID18_SHAPE, 18)
+    ok = np.zeros(n, dtype=bool)
+    d = c[:, :17].astype(np.int64) - 48
+    year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+    month = d[:, 10] * 10 + d[:, 11]
+    day = d[:, 12] * 10 + d[:, 13]
+    check = id18_check_of_digits(d).astype("S1").view(np.uint8)
+    ok[idx] = (check == c[:, 17]) & _real_dates(year, month, day)
     return ok
 
 
 def id18_birth_dates(a: pa.Array) -> np.ndarray:
     """Birth dates of well-shaped ids as YYYYMMDD integers (0 where the value is not 17 digits + check
     character); the calendar and the check digit are the id18 rule's business, not this one's."""
-    if isinstance(a, pa.ChunkedArray):
-        a = a.combine_chunks()
-    shape = pc.fill_null(pc.match_substring_regex(a, ID18_SHAPE), False).to_numpy(zero_copy_only=False)
-    out = np.zeros(len(a), dtype=np.int64)
-    if shape.any():
-        idx = np.flatnonzero(shape)
-        d = _fixed_width(a.take(pa.array(idx)), 18)[:, 6:14].astype(np.int64) - 48
-        out[idx] = d @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+    n, idx, c = _of_shape(a, ID18_SHAPE, 18)
+    out = np.zeros(n, dtype=np.int64)
+    out[idx] = (c[:, 6:14].astype(np.int64) - 48) @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
     return out
 
 
@@ -153,8 +153,7 @@ def id18_check_chars(first17: pd.Series) -> np.ndarray:
     """GB 11643 check characters for 17-digit strings (all must be 17 ASCII digits)."""
     if first17.empty:
         return np.array([], dtype=object)
-    d = _digits(first17.to_numpy(dtype=object), 17)
-    return _ID_CHECK[(d @ _ID_WEIGHTS) % 11]
+    return id18_check_of_digits(_digits(first17.to_numpy(dtype=object), 17))
 
 
 def normalise_id18(s: pd.Series) -> pd.Series:
@@ -217,21 +216,22 @@ def _normalise_uscc_py(s: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
+def _uscc_check_index(v: np.ndarray) -> np.ndarray:
+    return (31 - (v[:, :17].astype(np.int64) @ _USCC_WEIGHTS) % 31) % 31
+
+
+def uscc_check_of_values(v: np.ndarray) -> np.ndarray:
+    """GB 32100 check characters of rows of 17 character values (index in USCC_ALPHABET; n x 17)."""
+    return np.array(list(USCC_ALPHABET))[_uscc_check_index(v)]
+
+
 def valid_uscc_arrow(a: pa.Array) -> np.ndarray:
     """GB 32100 unified social credit codes: 8 digits (registration authority, type, region), 10 code
     characters, check character; the rule of python-stdnum ``cn.uscc`` (upper case only: normalisation
     upper-cases). Nulls -> False."""
-    if isinstance(a, pa.ChunkedArray):
-        a = a.combine_chunks()
-    shape = pc.fill_null(pc.match_substring_regex(a, USCC_SHAPE), False).to_numpy(zero_copy_only=False)
-    ok = np.zeros(len(a), dtype=bool)
-    if shape.any():
-        idx = np.flatnonzero(shape)
-        v = _USCC_VALUE[_fixed_width(a.take(pa.array(idx)), 18)]
-        ok[idx] = (31 - (v[:, :17] @ _USCC_WEIGHTS) % 31) % 31 == v[:, 17]
+    n, idx, c = _of_shape(a, USCC_SHAPE, 18)
+    ok = np.zeros(n, dtype=bool)
+    v = _USCC_VALUE[c]
+    ok[idx] = _uscc_check_index(v) == v[:, 17]
     return ok
 
-
-def valid_uscc(s: pd.Series) -> pd.Series:
-    """True where the value is a valid GB 32100 code (see valid_uscc_arrow); null -> False."""
-    return pd.Series(valid_uscc_arrow(as_text_array(s)), index=s.index)

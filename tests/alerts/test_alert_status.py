@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from lifecycle_city import alert_id, pr01_hits, score
 
 from tianyan import paths
+from tianyan.warehouse.sqlfiles import without_comments
 
 D = dt.date(2025, 5, 1)
 PR01 = [alert_id("PR01", "enterprise", f"91520000MA{i:08d}") for i in range(6)]
@@ -92,7 +93,7 @@ def test_migration_records_the_events_a_legacy_warehouse_owes(warehouse):
             "insert into alerts.alert_event (event_key, alert_id, kind, at, actor, to_status) "
             "values ('created|' || :a, :a, 'created', :d, 'scoring:SA01', 'NEW')"), {"a": resolved, "d": D})
         sql = (paths.MIGRATIONS_DIR / "0011_alert_status_events.sql").read_text(encoding="utf-8")
-        c.execute(sa.text(re.sub(r"--[^\n]*", "", sql)))
+        c.execute(sa.text(without_comments(sql)))
     with warehouse.connect() as c:
         assert history(c, legacy) == [("created", None, "NEW", D)]
         assert history(c, resolved) == [("created", None, "NEW", D),

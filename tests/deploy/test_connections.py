@@ -4,7 +4,7 @@ The single list is include/config/connections.example.yaml. The registry decides
 department connections exist (conventions.md: `<department>_api` for http feeds, `<department>_db`
 for database feeds); the embedded mode produces them from the exchange simulator
 (tianyan.synth.exchange.exchange_connections) and sets `warehouse` itself (orchestration.inprocess).
-`python tests/deploy/deploy_helpers.py env-connections` prints the .env.example block.
+Pools and connection files are generated from the registry: `python -m tianyan.orchestration.deploy_files`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_compose_declares_exactly_the_listed_connections():
     declared = {k for k in anchor if k.startswith("AIRFLOW_CONN_")}
     assert declared == {env_var(cid) for cid in connection_list()}
     text = (ROOT / "docker-compose.yaml").read_text(encoding="utf-8")
-    assert render_compose_connections() in text, "regenerate with `python tests/deploy/deploy_helpers.py compose-connections`"
+    assert render_compose_connections() in text, "regenerate with `python -m tianyan.orchestration.deploy_files`"
 
 
 def test_env_example_declares_exactly_the_listed_connections():
@@ -68,7 +68,7 @@ def test_env_example_declares_exactly_the_listed_connections():
     assert {k for k in env if k.startswith("AIRFLOW_CONN_")} == {env_var(cid) for cid in connection_list()}
     for line in render_env_connections().splitlines():
         k, v = line.split("=", 1)
-        assert env[k] == v, f".env.example {k}: regenerate with `python tests/deploy/deploy_helpers.py env-connections`"
+        assert env[k] == v, f".env.example {k}: regenerate with `python -m tianyan.orchestration.deploy_files`"
 
 
 @dataclass

@@ -24,8 +24,13 @@ from deploy_helpers import ROOT, check_tianyan, raw_compose
 
 GUIDES = [ROOT / "docs" / "operations.md", ROOT / "docs" / "scale-out.md"]
 COVERED_ELSEWHERE = {
-    "python -m tianyan.warehouse.ddl": "tests/registry/test_feed_registry.py::test_feed_tables_migration_is_generated_from_the_registry "
-                                       "(runs render(); `main` only writes its output)",
+    "python -m tianyan.warehouse.ddl --migration 0015 civil_affairs.assistance_payments":
+        "tests/registry/test_feed_registry.py::test_feed_tables_migration_is_generated_from_the_registry (render()) "
+        "and tests/orchestration/test_deploy_files.py::test_a_48th_feed_reaches_everything (new_feeds_migration); "
+        "running it here would write a migration",
+    "python -m tianyan.orchestration.deploy_files":
+        "tests/orchestration/test_deploy_files.py::test_committed_files_are_what_the_registry_generates "
+        "(running it here would rewrite the committed files)",
     "openssl rand -hex 32": "standard tool: prints a random secret",
     "docker compose build": "tests/deploy/test_compose.py::test_build_is_the_dockerfile and "
                             "::test_dockerfile_builds_on_the_official_image_matching_the_lock (no engine here)",

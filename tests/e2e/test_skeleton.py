@@ -142,8 +142,9 @@ def test_cli_csv_interface_is_stable(cycle, monkeypatch):
     res = runner.invoke(app, ["feeds", "--format", "csv"])
     assert res.exit_code == 0, res.output
     feeds = list(csvmod.DictReader(io.StringIO(res.stdout)))
+    # columns are added, never renamed: ref_missing came with the referential report (issue 15)
     assert list(feeds[0]) == ["feed_id", "delivery_date", "status", "delivered", "loaded", "quarantined",
-                              "collapsed", "reason"]
+                              "collapsed", "reason", "ref_missing"]
     pay = next(r for r in feeds if r["feed_id"] == "civil_affairs.assistance_payments")
     assert (pay["delivered"], pay["loaded"], pay["quarantined"], pay["collapsed"]) == ("12", "10", "2", "0")
     res = runner.invoke(app, ["warehouse-url"])

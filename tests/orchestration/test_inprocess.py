@@ -1,4 +1,4 @@
-"""`tianyan run` (orchestration.inprocess.run_dates): any business date loads, a missing daily delivery is
+"""`tianyan run` (tianyan.orchestration.inprocess.run_dates): any business date loads, a missing daily delivery is
 recorded MISSING at once, one writer per checkout, and a warehouse that goes away stops the run quickly."""
 
 from __future__ import annotations

@@ -37,11 +37,23 @@ def test_column_notation_is_parsed():
     assert (g.min, g.max) == (1, 4)
 
 
-def test_every_feed_column_type_is_known():
-    for feed in load_feeds().values():
-        for col in feed.columns:
-            assert col.pg_type
-        assert set(feed.key) <= set(feed.column_names)
+def test_every_ref_names_a_feed_and_one_of_its_columns():
+    """The registry parses ``ref:FEED.COL`` as text; the referential report joins on it, so a typo in the
+    spec would make that report silently empty."""
+    feeds = load_feeds()
+    refs = [(f.id, c.name, c.ref) for f in feeds.values() for c in f.columns if c.ref]
+    assert len(refs) == 11
+    for feed_id, column, ref in refs:
+        target, _, target_column = ref.rpartition(".")
+        assert target in feeds, f"{feed_id}.{column}: ref:{ref} names no feed"
+        assert target_column in feeds[target].column_names, f"{feed_id}.{column}: ref:{ref} names no column"
+
+
+def test_a_key_that_is_not_a_column_is_refused():
+    doc = _doc("string!")
+    doc["feeds"]["health.deaths"]["key"] = ["death_id"]
+    with pytest.raises(RegistryError, match=r"feed health\.deaths: .*key columns \['death_id'\] are not columns"):
+        parse_feeds(doc)
 
 
 def _doc(column_notation: str, delivery: dict | None = None) -> dict:

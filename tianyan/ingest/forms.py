@@ -31,7 +31,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-TIME_ZONE = "Asia/Shanghai"
+from tianyan.warehouse.conn import TIME_ZONE  # the contract's time zone, also every warehouse session's
+
 SHANGHAI = ZoneInfo(TIME_ZONE)
 _NULL = pa.scalar(None, pa.string())
 # From this instant on (UTC, and the same moment as Shanghai wall time) the offset is always +08:00.

@@ -75,13 +75,13 @@ def is_present(s: pd.Series) -> pd.Series:
 
 
 def is_id18(s: pd.Series) -> pd.Series:
-    """GB 11643 resident id: the one implementation, ``tianyan.ids.valid_id18`` (17 digits, check
+    """GB 11643 resident id: the one implementation, ``tianyan.ids.valid_id18_arrow`` (17 digits, check
     character, real birth date); nulls pass."""
     return pd.Series(valid_id18_arrow(as_text_array(s)), index=s.index) | s.isna()
 
 
 def is_uscc(s: pd.Series) -> pd.Series:
-    """GB 32100 unified social credit code: ``tianyan.ids.valid_uscc`` (stdnum's rule); nulls pass."""
+    """GB 32100 unified social credit code: ``tianyan.ids.valid_uscc_arrow`` (stdnum's rule); nulls pass."""
     return pd.Series(valid_uscc_arrow(as_text_array(s)), index=s.index) | s.isna()
 
 
@@ -358,15 +358,3 @@ class ExpectColumnValuesToMatchShape(ColumnMapExpectation):
     args_keys: ClassVar[tuple[str, ...]] = ("column", "pattern")
     library_metadata: ClassVar[dict[str, Any]] = {"maturity": "production", "tags": ["tianyan"]}
 
-
-CUSTOM_EXPECTATIONS: tuple[type[ColumnMapExpectation], ...] = (
-    ExpectColumnValuesToBePresent,
-    ExpectColumnValuesToBeValidId18,
-    ExpectColumnValuesToBeValidUscc,
-    ExpectColumnValuesToBeValidRegionCode,
-    ExpectColumnValuesToBeValidPeriod,
-    ExpectColumnValuesToBeNumberBetween,
-    ExpectColumnValuesToBeDatesBetween,
-    ExpectColumnValuesToHaveBirthDateBetween,
-    ExpectColumnValuesToMatchShape,
-)

@@ -33,7 +33,7 @@ import psycopg.sql
 from psycopg.types.json import Jsonb
 
 from tianyan import paths
-from tianyan.ingest import load, quarantine, readers
+from tianyan.ingest import load, quarantine, readers, referential
 
 # Row rules, the reject policy and the quarantine writer live in tianyan.ingest.quarantine; these
 # names stay importable from here.
@@ -454,6 +454,7 @@ def load_delivery(
         result = _load(feed, landed, d, work, url=url, data_docs=data_docs)
     finally:
         _drop_work(work)
+    referential.report_after_load(psycopg_dsn(url), feed, d, result.batch_id)
     _refresh_next(feed, d, landed, result, url=url, work_root=work_root, data_docs=data_docs)
     return result
 

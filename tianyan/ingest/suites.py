@@ -109,7 +109,7 @@ def plausibility_expectations(column: ColumnSpec, rules: dict[str, dict[str, Any
 
 def column_expectations(column: ColumnSpec, rules: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The expectations a column's notation implies, in RULES order, then its plausibility rules
-    (`rules`: rules_for the feed). `ref:` is reported elsewhere."""
+    (`rules`: rules_for the feed). `ref:` is not a row rule: tianyan.ingest.referential reports it after the load."""
     out: list[dict[str, Any]] = []
     if column.required:
         out.append(_expectation("expect_column_values_to_be_present", column, "required"))

@@ -46,6 +46,7 @@ from psycopg import sql
 
 from tianyan.connections import ConnectionNotFound, ConnectionSettings, get_connection
 from tianyan.registry import FeedSpec
+from tianyan.warehouse.conn import TIME_ZONE
 
 log = logging.getLogger(__name__)
 
@@ -408,8 +409,6 @@ def _window_sql(ts_type: str) -> tuple[sql.Composable, sql.Composable]:
 def _land_database(feed: FeedSpec, d: dt.date, work_dir: Path, since: dt.date | None) -> list[LandedFile]:
     """Rows with changed_at from the start of ``since`` (None: the beginning) to the end of ``d``, and
     every row whose changed_at cannot be placed on a date."""
-    from tianyan.orchestration.common import TIMEZONE
-
     conn_id = conn_id_for(feed) or ""
     conn = _connection(feed)
     schema, table = _split_table(str(feed.delivery.table))
@@ -446,7 +445,7 @@ def _land_database(feed: FeedSpec, d: dt.date, work_dir: Path, since: dt.date | 
                 order = [c for c in feed.key if c in present] + [c for c in cols if c not in feed.key]
                 cur.execute("set local datestyle = 'ISO, YMD'")  # timestamps as 2024-06-01 09:30:00
                 # Business days are Asia/Shanghai days (matters for a timestamptz column only).
-                cur.execute(sql.SQL("set local timezone = {}").format(sql.Literal(TIMEZONE)))
+                cur.execute(sql.SQL("set local timezone = {}").format(sql.Literal(TIME_ZONE)))
                 cur.execute(
                     sql.SQL("select count(*) filter (where {w}), count(*) filter (where {u}) from {table}").format(
                         w=in_window, u=unplaced, table=sql.Identifier(schema, table)),

@@ -12,11 +12,12 @@ import yaml
 
 from tianyan.orchestration import connections as airflow_connections
 from tianyan.registry import FeedSpec
+from tianyan.warehouse.conn import TIME_ZONE
 
 # Tasks read connections through tianyan.connections; inside a task Airflow's own store answers too.
 airflow_connections.register()
 
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = TIME_ZONE  # business dates are Shanghai dates (tianyan.warehouse.conn.TIME_ZONE)
 # The DAGs have no start_date: a business date is any date (historical backfills are normal work,
 # and Airflow creates no task instances for a logical date before a DAG's start_date).
 CRON_BY_CADENCE = {"daily": "0 2 * * *", "weekly": "0 2 * * 1", "monthly": "0 2 1 * *"}

@@ -68,7 +68,7 @@ def doc_md(department: str, feeds: list[FeedSpec]) -> str:
             + (f", table `{d.table}`" if d.table else "")
             + (f", encoding {d.encoding}" if d.format == "csv" and d.encoding != "utf-8" else "")
             + f"; mode **{d.mode}**; cadence **{d.cadence}**; key `({', '.join(f.key)})`; "
-            f"warehouse `{f.department}.{f.name}` (history `{f.department}.{f.name}__history`)",
+            f"warehouse `{f.department}.{f.name}` (history `{'.'.join(f.history_table)}`)",
             "",
             "| column | contract |",
             "|---|---|",

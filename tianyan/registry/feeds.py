@@ -43,6 +43,15 @@ POLYMORPHIC_IDS: dict[str, str] = {
 }
 
 
+# Every version of feed ``dept.name`` is kept in ``dept.name__history``; ``dept.name`` is the view of current rows.
+HISTORY_SUFFIX = "__history"
+
+
+def history_relation(feed_id: str) -> str:
+    """``dept.name__history`` for feed ``dept.name``."""
+    return feed_id + HISTORY_SUFFIX
+
+
 class RegistryError(ValueError):
     """A registry entry that does not follow the contract notation."""
 
@@ -187,7 +196,7 @@ class FeedSpec(BaseModel):
 
     @property
     def history_table(self) -> tuple[str, str]:
-        return self.department, f"{self.name}__history"
+        return self.department, self.name + HISTORY_SUFFIX
 
     @property
     def current_view(self) -> tuple[str, str]:

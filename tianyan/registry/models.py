@@ -28,13 +28,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlglot import expressions as exp
 
 from tianyan import paths
-from tianyan.registry.feeds import RegistryError, _pydantic_message, load_feeds
+from tianyan.registry.feeds import HISTORY_SUFFIX, RegistryError, _pydantic_message, load_feeds
 from tianyan.warehouse.sqlfiles import statements
 
 Severity = Literal["low", "medium", "high"]
 OUTPUT_COLUMNS = ("subject_kind", "subject_id", "evidence_key", "region_code", "unit_code", "amount", "evidence")
 CASES_SUFFIX = ".cases.yaml"
-HISTORY_SUFFIX = "__history"
 CREATE_VIEW = re.compile(r"create\s+(or\s+replace\s+)?(materialized\s+)?view\s", re.IGNORECASE)
 CREATE_FUNCTION = re.compile(r"create\s+(or\s+replace\s+)?function\s+core\.(?P<name>\w+)\s*\(.*?\bas\s+"
                              r"\$(?P<tag>\w*)\$(?P<body>.*)\$(?P=tag)\$", re.IGNORECASE | re.DOTALL)

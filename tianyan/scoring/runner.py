@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 
 from tianyan.alerts import lifecycle
+from tianyan.registry.feeds import history_relation
 from tianyan.registry.models import OUTPUT_COLUMNS, ModelSpec
 from tianyan.scoring import proportional, rulesettings
 from tianyan.warehouse.conn import engine as get_engine
@@ -48,7 +49,7 @@ class ModelFailed(Exception):
 
 
 def _rows_scanned(conn, model: ModelSpec) -> int:
-    names = [f"{f.split('.')[0]}.{f.split('.')[1]}__history" for f in model.inputs]
+    names = [history_relation(f) for f in model.inputs]
     got = conn.execute(
         sa.text("select coalesce(sum(greatest(c.reltuples, 0)), 0) from pg_class c "
                 "join pg_namespace n on n.oid = c.relnamespace where n.nspname || '.' || c.relname = any(:names)"),

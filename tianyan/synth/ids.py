@@ -1,14 +1,12 @@
 """Synthetic identifiers: GB 11643 resident ids, GB 32100 credit codes, and the dirty forms
-departments really send (legacy 15-digit, lowercase x, full-width digits, stray spaces)."""
+departments really send (legacy 15-digit, lowercase x, full-width digits, stray spaces).
+The check characters come from the one implementation of both rules, ``tianyan.ids``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-_W18 = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-_CHK18 = np.array(list("10X98765432"))
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WUSCC = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
+from tianyan.ids import id18_check_of_digits, uscc_check_of_values
 
 
 def _digits(body: np.ndarray, n: int) -> np.ndarray:
@@ -23,7 +21,7 @@ def _digits(body: np.ndarray, n: int) -> np.ndarray:
 def id18_vec(prefix6: np.ndarray, ymd: np.ndarray, seq: np.ndarray) -> np.ndarray:
     """Valid 18-digit ids from region prefix, birth date (YYYYMMDD int) and sequence (0..999)."""
     body = np.asarray(prefix6, np.int64) * 10**11 + np.asarray(ymd, np.int64) * 1000 + np.asarray(seq, np.int64)
-    check = _CHK18[(_digits(body, 17) * _W18).sum(axis=1) % 11]
+    check = id18_check_of_digits(_digits(body, 17))
     return np.char.add(np.char.mod("%017d", body), check).astype(object)
 
 
@@ -34,8 +32,7 @@ def id18(prefix6: int, ymd: int, seq: int) -> str:
 def uscc_vec(head2: str, region6: np.ndarray, serial: np.ndarray) -> np.ndarray:
     """Valid credit codes: 2-char head (91 enterprise, 11 organ, 12 public institution), region, serial."""
     body = int(head2) * 10**15 + np.asarray(region6, np.int64) * 10**9 + np.asarray(serial, np.int64)
-    total = (_digits(body, 17) * _WUSCC).sum(axis=1)
-    check = np.array(list(_USCC_ALPHABET))[(31 - total % 31) % 31]
+    check = uscc_check_of_values(_digits(body, 17))  # digits are their own values in the alphabet
     return np.char.add(np.char.mod("%017d", body), check).astype(object)
 
 

@@ -1,27 +1,34 @@
 """Which warehouse to use, and how to reach it.
 
 Order: the Airflow connection ``warehouse`` (``AIRFLOW_CONN_WAREHOUSE``, URI or JSON form, or any
-secrets backend when running inside an Airflow task); otherwise an embedded PostgreSQL started from
-the ``pgserver`` wheel under ``.tianyan/pgdata`` so that a fresh machine needs no server.
+secrets backend when running inside an Airflow task; read by ``tianyan.connections``, so libpq extras
+such as ``sslmode`` are kept and the password is masked in task logs); otherwise an embedded PostgreSQL
+started from the ``pgserver`` wheel under ``.tianyan/pgdata`` so that a fresh machine needs no server.
+
+Every warehouse session runs in the contract's time zone (``TIME_ZONE``): ``engine`` and
+``psycopg_dsn`` add ``options=-c timezone=Asia/Shanghai`` to whatever URL they are given, so dates
+derived from timestamptz values do not depend on the server's or the role's default (migration 0009
+sets the database default, but a warehouse on another server or behind another role may differ).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import warnings
 from functools import cache
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
 from tianyan import paths
+from tianyan.connections import ConnectionNotFound, get_connection
 
 log = logging.getLogger(__name__)
 
 EMBEDDED_DB = "tianyan"
 EMBEDDED_EXCHANGE_DB = "tianyan_exchange"
+TIME_ZONE = "Asia/Shanghai"  # the contract's wall time (docs/contract.md); sessions run in it
+_SESSION_OPTION = f"-c timezone={TIME_ZONE}"
 
 
 def _to_sqlalchemy(uri: str) -> str:
@@ -32,29 +39,24 @@ def _to_sqlalchemy(uri: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path, parts.query, parts.fragment))
 
 
-def _from_json(doc: str) -> str:
-    c = json.loads(doc)
-    user = quote(c.get("login") or "", safe="")
-    pw = quote(c.get("password") or "", safe="")
-    auth = f"{user}:{pw}@" if pw else (f"{user}@" if user else "")
-    port = f":{c['port']}" if c.get("port") else ""
-    return f"postgresql://{auth}{c.get('host') or ''}{port}/{c.get('schema') or ''}"
-
-
 def configured_url(conn_id: str = "warehouse") -> str | None:
     """The URL of a configured connection, or None when nothing is configured."""
-    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
-    if raw:
-        raw = raw.strip()
-        return _to_sqlalchemy(_from_json(raw) if raw.startswith("{") else raw)
-    if os.environ.get("AIRFLOW_CTX_DAG_ID"):  # inside a task: let secrets backends answer
-        try:
-            from airflow.sdk import Connection
+    try:
+        return get_connection(conn_id).sqlalchemy_url()
+    except ConnectionNotFound:
+        return None
 
-            return _to_sqlalchemy(Connection.get(conn_id).get_uri())
-        except Exception:  # noqa: BLE001 - not configured anywhere: fall back to embedded
-            return None
-    return None
+
+def with_session_time_zone(url: str) -> str:
+    """``url`` with ``-c timezone=<TIME_ZONE>`` appended to its libpq ``options`` (last one wins)."""
+    u = sa.engine.make_url(url)
+    options = u.query.get("options") or ""
+    if isinstance(options, tuple):
+        options = " ".join(options)
+    if options.split()[-2:] == _SESSION_OPTION.split():
+        return url
+    u = u.update_query_dict({"options": f"{options} {_SESSION_OPTION}".strip()})
+    return u.render_as_string(hide_password=False)
 
 
 def embedded_server():
@@ -114,10 +116,15 @@ def _engine(url: str) -> sa.Engine:
 
 
 def engine(url: str | None = None) -> sa.Engine:
-    return _engine(url or warehouse_url())
+    return _engine(with_session_time_zone(url or warehouse_url()))
 
 
 def psycopg_dsn(url: str | None = None) -> str:
-    """libpq conninfo for psycopg (COPY) from a SQLAlchemy URL."""
-    u = sa.engine.make_url(url or warehouse_url())
-    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+    """libpq conninfo for psycopg (COPY) from a SQLAlchemy URL, in the session time zone."""
+    from psycopg.conninfo import make_conninfo
+
+    u = sa.engine.make_url(with_session_time_zone(url or warehouse_url()))
+    params = {k: " ".join(v) if isinstance(v, tuple) else v for k, v in u.query.items()}
+    params.update(host=u.host or params.get("host"), port=u.port, user=u.username, password=u.password,
+                  dbname=u.database)
+    return make_conninfo("", **{k: v for k, v in params.items() if v not in (None, "")})

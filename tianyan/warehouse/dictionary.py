@@ -14,19 +14,13 @@ import sqlalchemy as sa
 
 from tianyan import paths
 from tianyan.registry import load_departments, load_feeds
+from tianyan.registry.feeds import HISTORY_SUFFIX
 from tianyan.registry.models import load_catalogue, load_models
 from tianyan.warehouse.conn import engine as get_engine
+from tianyan.warehouse.ddl import SYSTEM_COLUMNS
 
 OUTPUT = paths.ROOT / "docs" / "data-dictionary.md"
 CATALOG_SCHEMAS = ("core", "alerts", "marts", "meta")
-SYSTEM_COLUMNS = {
-    "_valid_from": "start of this version (delta feeds: the row's changed_at; others: the delivery date)",
-    "_valid_to": "end of this version (null = current)",
-    "_deleted": "true for a deletion (delta op D, or a row missing from a later snapshot)",
-    "_row_hash": "md5 of the row's values (detects real changes)",
-    "_batch_id": "the delivery batch that wrote this version (meta.feed_runs, meta.archive)",
-    "_delivery_date": "the delivery date that wrote this version",
-}
 
 
 def _cell(text: str | None) -> str:
@@ -60,12 +54,12 @@ def render(url: str | None = None) -> str:
         "",
         "## Feed tables",
         "",
-        "Each feed `<department>.<feed>` is a view of current rows over `<department>.<feed>__history`, "
+        f"Each feed `<department>.<feed>` is a view of current rows over `<department>.<feed>{HISTORY_SUFFIX}`, "
         "which keeps every version with these system columns:",
         "",
         "| column | meaning |",
         "|---|---|",
-        *[f"| `{k}` | {v} |" for k, v in SYSTEM_COLUMNS.items()],
+        *[f"| `{c.name}` | {c.meaning} |" for c in SYSTEM_COLUMNS],
         "",
         "Identifier columns (`id18`, `uscc`) hold normalised values: 18 characters, upper-case, ASCII.",
     ]

@@ -9,7 +9,6 @@ file names in order (no Python per migration), and the applied revision is recor
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from alembic.operations import Operations
 
 from tianyan import paths
 from tianyan.warehouse.conn import engine as get_engine
+from tianyan.warehouse.sqlfiles import without_comments
 
 log = logging.getLogger(__name__)
 VERSION_TABLE = "alembic_version"
@@ -34,10 +34,6 @@ def migration_files() -> list[Path]:
 
 def core_files() -> list[Path]:
     return sorted(paths.CORE_SQL_DIR.glob("*.sql")) if paths.CORE_SQL_DIR.exists() else []
-
-
-def _strip_comments(sql: str) -> str:
-    return re.sub(r"--[^\n]*", "", sql)
 
 
 def migrate(url: str | None = None) -> list[str]:
@@ -58,12 +54,12 @@ def migrate(url: str | None = None) -> list[str]:
             if current is not None and rev <= current:
                 continue
             log.info("applying migration %s", f.name)
-            op.execute(sa.text(_strip_comments(f.read_text(encoding="utf-8"))))
+            op.execute(sa.text(without_comments(f.read_text(encoding="utf-8"))))
             _stamp(conn, current, rev)
             current = rev
             applied.append(rev)
         for f in core_files():
-            conn.execute(sa.text(_strip_comments(f.read_text(encoding="utf-8"))))
+            conn.execute(sa.text(without_comments(f.read_text(encoding="utf-8"))))
     return applied
 
 

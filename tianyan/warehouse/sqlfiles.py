@@ -39,6 +39,12 @@ def statements(text: str) -> list[str]:
     return out
 
 
+def without_comments(text: str) -> str:
+    """The SQL text with its comments removed (its statements joined by semicolons): the one comment
+    stripper, for SQL run as a whole (migrations, core definitions)."""
+    return ";\n".join(statements(text))
+
+
 @lru_cache(maxsize=256)
 def _file_statements(path: Path, mtime_ns: int) -> tuple[str, ...]:
     """A file's statements, split once per version of the file (scoring runs its merge per model)."""

@@ -6,6 +6,8 @@
 --              OK       otherwise
 --   quality    quarantined share of the rows delivered in the 30 days up to :as_of
 --   volumes    runs, rejections, delivered / loaded / quarantined rows in those 30 days
+--   references loaded rows of the last loaded delivery whose ref: value the referenced feed lacks
+--              (meta.referential; reported, never dropped)
 -- NO_DELIVERY runs (a checked day without a file) do not make a feed fresh. Idempotent per day.
 delete from marts.feed_health
 where as_of = cast(:as_of as date);
@@ -13,7 +15,7 @@ where as_of = cast(:as_of as date);
 insert into marts.feed_health (
     as_of, feed_id, department, cadence, expected_days, last_delivery_date, last_status, last_reason,
     last_loaded_date, days_since_loaded, freshness, runs_30d, rejected_30d, delivered_30d, loaded_30d,
-    quarantined_30d, quarantined_share_30d, loaded_last
+    quarantined_30d, quarantined_share_30d, loaded_last, ref_missing_last
 )
 with runs as (
     select r.*
@@ -53,6 +55,15 @@ recent as (
     from runs as r
     where r.delivery_date > cast(:as_of as date) - 30
     group by r.feed_id
+),
+
+refs as (
+    select
+        x.feed_id,
+        x.delivery_date,
+        sum(x.missing_rows) as missing
+    from meta.referential as x
+    group by x.feed_id, x.delivery_date
 )
 
 select
@@ -78,8 +89,10 @@ select
     coalesce(rc.loaded_30d, 0) as loaded_30d,
     coalesce(rc.quarantined_30d, 0) as quarantined_30d,
     round(rc.quarantined_30d::numeric / nullif(rc.delivered_30d, 0), 4) as quarantined_share_30d,
-    ll.loaded as loaded_last
+    ll.loaded as loaded_last,
+    rf.missing as ref_missing_last
 from meta.feed_cadence as c
 left join last_run as lr on c.feed_id = lr.feed_id
 left join last_loaded as ll on c.feed_id = ll.feed_id
-left join recent as rc on c.feed_id = rc.feed_id;
+left join recent as rc on c.feed_id = rc.feed_id
+left join refs as rf on ll.feed_id = rf.feed_id and ll.delivery_date = rf.delivery_date;
