@@ -235,3 +235,8 @@ def valid_uscc_arrow(a: pa.Array) -> np.ndarray:
     ok[idx] = _uscc_check_index(v) == v[:, 17]
     return ok
 
+
+
+def valid_uscc(s: pd.Series) -> pd.Series:
+    """True where the value is a valid GB 32100 code (see valid_uscc_arrow); null -> False."""
+    return pd.Series(valid_uscc_arrow(as_text_array(s)), index=s.index)
