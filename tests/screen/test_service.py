@@ -238,7 +238,7 @@ def test_cli_screens_a_file_and_manages_keys(url, owner, tmp_path, monkeypatch):
     from tianyan.cli import app
 
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", url.replace("+psycopg", ""))
-    monkeypatch.delenv("AIRFLOW_CONN_SCREEN", raising=False)
+    monkeypatch.delenv("TIANYAN_SCREEN_URL", raising=False)
     runner = CliRunner()
     f = tmp_path / "batch.csv"
     cols = list(payment("x", "2024-04"))

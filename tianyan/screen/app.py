@@ -13,6 +13,7 @@ Errors of the whole request are ``{"error": {"field": ..., "message": ...}}`` wi
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -33,6 +34,14 @@ class ScreenRequest(BaseModel):
     as_of: str | None = None
 
 
+def service_url() -> str:
+    """The service's own login ($TIANYAN_SCREEN_URL, a member of role tianyan_screen), else the
+    configured or embedded warehouse; every connection runs as tianyan_screen either way."""
+    from tianyan.warehouse.conn import warehouse_url
+
+    return os.environ.get("TIANYAN_SCREEN_URL") or warehouse_url()
+
+
 def create_app(url: str | None = None, screener: Screener | None = None) -> FastAPI:
     state: dict[str, Screener] = {}
 
@@ -41,9 +50,7 @@ def create_app(url: str | None = None, screener: Screener | None = None) -> Fast
         if screener is not None:
             state["s"] = screener
         else:
-            from tianyan.warehouse.conn import configured_url, warehouse_url
-
-            state["s"] = Screener(url or configured_url("screen") or warehouse_url())
+            state["s"] = Screener(url or service_url())
         yield
         if screener is None:
             state["s"].close()

@@ -19,9 +19,9 @@ RESULT_COLUMNS = ["index", "ref", "status", "model_id", "severity", "subject_kin
 
 
 def _url() -> str:
-    from tianyan.warehouse.conn import configured_url, warehouse_url
+    from tianyan.screen.app import service_url
 
-    return configured_url("screen") or warehouse_url()
+    return service_url()
 
 
 def serve(
@@ -30,7 +30,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
 ) -> None:
     """Run the point-of-payment screening service (POST /v1/screen, /healthz, /readyz) against the
-    configured warehouse (AIRFLOW_CONN_SCREEN, else AIRFLOW_CONN_WAREHOUSE, else the embedded one)."""
+    configured warehouse ($TIANYAN_SCREEN_URL, else AIRFLOW_CONN_WAREHOUSE, else the embedded one)."""
     import uvicorn
 
     from tianyan.warehouse.conn import redact
