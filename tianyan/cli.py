@@ -363,7 +363,7 @@ def exchange_serve(
           on_ready=ready)
 
 
-from tianyan.cli_rules import register as _register_rules  # noqa: E402 - tune, rules history / rollback
+from tianyan.scoring.cli import register as _register_rules  # noqa: E402 - tune, rules history / rollback
 
 _register_rules(app)
 # The point-of-payment screening service (tianyan/screen, docs/screening.md).

@@ -1,7 +1,8 @@
 """`tianyan tune` and `tianyan rules ...`: what-if scoring and versioned rule settings (issue 17).
 
-Kept beside cli.py (registered by ``register(app)``) so the commands' logic stays in
-tianyan.scoring.whatif / rulesettings, shared with the DAG and the plugin page.
+Registered by tianyan/cli.py (``register(app)``), like tianyan.screen.cli and tianyan.public.cli;
+the commands' logic stays in tianyan.scoring.whatif / rulesettings, shared with the DAG and the
+plugin page.
 """
 
 from __future__ import annotations
