@@ -98,10 +98,20 @@ def default_args(owner: str) -> dict:
     }
 
 
+SCORING_DAG_ID = "scoring"
+PUBLIC_SITE_DAG_ID = "public_site"
+RULES_WHATIF_DAG_ID = "rules_whatif"
+
+
 def department_dag_ids() -> list[str]:
     from tianyan.registry import load_departments
 
     return [f"dept_{d}" for d in sorted(load_departments())]
+
+
+def dag_ids() -> list[str]:
+    """Every DAG the files under dags/ define: what a started Airflow must list before it is ready."""
+    return sorted([*department_dag_ids(), SCORING_DAG_ID, PUBLIC_SITE_DAG_ID, RULES_WHATIF_DAG_ID])
 
 
 def department_pool(department: str) -> str:

@@ -12,10 +12,16 @@ from __future__ import annotations
 import logging
 from functools import cache
 
-from tianyan.orchestration.common import default_args, local_date, scoring_settle, waits_enabled
+from tianyan.orchestration.common import (
+    PUBLIC_SITE_DAG_ID,
+    default_args,
+    local_date,
+    scoring_settle,
+    waits_enabled,
+)
 
 log = logging.getLogger(__name__)
-DAG_ID = "public_site"
+DAG_ID = PUBLIC_SITE_DAG_ID
 
 
 @cache

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from tianyan.orchestration.common import default_args
+from tianyan.orchestration.common import RULES_WHATIF_DAG_ID, default_args
 from tianyan.registry.models import load_models
 
 log = logging.getLogger(__name__)
-DAG_ID = "rules_whatif"
+DAG_ID = RULES_WHATIF_DAG_ID
 
 
 def doc_md() -> str:

@@ -20,6 +20,7 @@ import logging
 
 from tianyan.orchestration.common import (
     NEVER_IMMEDIATELY,
+    SCORING_DAG_ID,
     TIMEZONE,
     default_args,
     department_dag_ids,
@@ -97,7 +98,7 @@ def build_scoring_dag():
 
     assets = [feed_asset(f) for f in load_feeds().values()]
     with DAG(
-        dag_id="scoring",
+        dag_id=SCORING_DAG_ID,
         description="Run the supervision models and write alerts",
         schedule=AssetOrTimeSchedule(
             timetable=CronTriggerTimetable(load_settings().schedule, timezone=TIMEZONE,

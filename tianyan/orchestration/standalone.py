@@ -272,9 +272,16 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def wait_ready(port: int, timeout: float, alive) -> int:
-    """Until the API answers a login and lists the tianyan DAGs; returns how many it lists."""
+    """Until the API answers a login and lists every DAG under dags/; returns how many it lists.
+
+    Counting is not enough: the dag-processor serialises files one by one, so a count reached early
+    can still miss a DAG whose file is parsed last (seen in CI: 26 of 27 listed when the test began).
+    """
     import httpx
 
+    from tianyan.orchestration.common import dag_ids
+
+    expected = set(dag_ids())
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -284,14 +291,19 @@ def wait_ready(port: int, timeout: float, alive) -> int:
         try:
             r = httpx.post(f"{base}/auth/token", json={"username": "admin", "password": "admin"}, timeout=5)
             if r.status_code in (200, 201):
-                token = r.json()["access_token"]
-                d = httpx.get(f"{base}/api/v2/dags", params={"limit": 100}, timeout=10,
-                              headers={"Authorization": f"Bearer {token}"})
+                auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+                d = httpx.get(f"{base}/api/v2/dags", params={"limit": 1000}, timeout=10, headers=auth)
                 if d.status_code == 200:
-                    n = d.json().get("total_entries", 0)
-                    if n >= 25:  # 24 departments + scoring, parsed by the dag-processor
-                        return n
-                    last = f"{n} DAGs parsed so far"
+                    listed = {x["dag_id"] for x in d.json().get("dags", [])}
+                    if expected <= listed:
+                        return len(listed)
+                    last = f"{len(listed & expected)} of {len(expected)} DAGs parsed so far, waiting for " \
+                           f"{', '.join(sorted(expected - listed)[:5])}"
+                    # Said, not raised: an error recorded by an earlier start stays until its file is re-parsed.
+                    errors = httpx.get(f"{base}/api/v2/importErrors", timeout=10, headers=auth)
+                    if errors.status_code == 200 and errors.json().get("import_errors"):
+                        files = sorted({e.get("filename", "?") for e in errors.json()["import_errors"]})
+                        last += f"; import errors in {', '.join(files)} (see the dag-processor log)"
             else:
                 last = f"HTTP {r.status_code}"
         except httpx.HTTPError as exc:
