@@ -46,7 +46,7 @@ from pathlib import Path
 BENCH_ROOT = Path(os.environ.get("TIANYAN_BENCH_ROOT", "/tmp/tianyan_bench"))
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB_PREFIXES = ("tianyan_bench_", "tianyan_perf_")  # bench-owned databases only (recreated, dropped)
-STAGES = ("land", "fetch", "read", "normalise", "validate", "stage", "merge", "other")
+STAGES = ("land", "fetch", "read", "normalise", "duplicates", "validate", "stage", "merge", "other")
 
 # Local state (archive, GX results, Data Docs, work dirs) outside the repository; set before the
 # tianyan package reads it at import.
@@ -177,12 +177,13 @@ class Timers:
 
 
 def install_timers() -> Timers:
-    from tianyan.ingest import load, pipeline, readers, validate
+    from tianyan.ingest import load, normalise, pipeline, quarantine, readers, validate
 
     tm = Timers()
     tm.wrap(pipeline, "_fetch_archived", "fetch")
     tm.wrap(readers, "read_delivery", "read")
-    tm.wrap(pipeline, "normalise", "normalise")
+    tm.wrap(normalise, "normalise", "normalise")  # quarantine.check_rows imports both at call time
+    tm.wrap(quarantine, "exact_duplicates", "duplicates")
     tm.wrap(validate, "validate", "validate")  # load_delivery imports it at call time
     inner = validate.validate
 
@@ -450,7 +451,7 @@ def main() -> None:
 
     def record(fid: str, r: dict) -> None:
         s = defaultdict(float, r["secs"])
-        s["other"] = s["load_total"] - sum(s[k] for k in ("fetch", "read", "normalise", "validate", "stage", "merge"))
+        s["other"] = s["load_total"] - sum(s[k] for k in ("fetch", "read", "normalise", "duplicates", "validate", "stage", "merge"))
         r["secs"] = dict(s)
         print(f"  {fid:<48} {r['status']:<8} {r['delivered']:>10,} rows {r['wall_s']:7.1f} s  "
               + " ".join(f"{k}={s[k]:.1f}" for k in STAGES)
