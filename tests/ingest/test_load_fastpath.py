@@ -1,6 +1,6 @@
 """Fast paths of the merge (keys new to history; row hash computed while inserting) keep the semantics:
 the state is still a function of the set of deliveries, _valid_to is the next version's _valid_from and
-_row_hash is the md5 of the typed row, whichever path a key took."""
+_row_hash is the hash of the typed row (migration 0019), whichever path a key took."""
 
 import datetime as dt
 import itertools
@@ -45,14 +45,14 @@ def _state(url, feed_id):
 
 
 def _invariants(url, feed_id):
-    """Every row's hash is the md5 of its typed values; every _valid_to is the next version's _valid_from."""
+    """Every row's hash is the hash of its typed values; every _valid_to is the next version's _valid_from."""
     feed = load_feeds()[feed_id]
     schema, table = feed.history_table
     key = ", ".join(feed.key)
     row = ", ".join(f"h.{c.name}" for c in feed.data_columns)
     with psycopg.connect(psycopg_dsn(url)) as conn:
         bad_hash = conn.execute(
-            f"select count(*) from {schema}.{table} h where h._row_hash <> md5(row({row})::text)").fetchone()[0]
+            f"select count(*) from {schema}.{table} h where h._row_hash <> hash_record_extended(row({row}), 0)::text").fetchone()[0]
         bad_to = conn.execute(
             f"select count(*) from (select _valid_to, lead(_valid_from) over (partition by {key} order by _valid_from)"
             f" as nxt from {schema}.{table}) v where _valid_to is distinct from nxt").fetchone()[0]

@@ -77,8 +77,8 @@ def _history(url: str) -> list[tuple]:
     with psycopg.connect(psycopg_dsn(url)) as conn:
         return conn.execute(
             "select plate_no, changed_at, _valid_from, _valid_to, _deleted, _row_hash, _batch_id, "
-            "md5(row(plate_no, owner_kind, owner_id, vehicle_type, purchase_price, registration_date, status,"
-            " status_date, changed_at)::text) from public_security.vehicle_registrations__history "
+            "hash_record_extended(row(plate_no, owner_kind, owner_id, vehicle_type, purchase_price, registration_date,"
+            " status, status_date, changed_at), 0)::text from public_security.vehicle_registrations__history "
             "order by plate_no, _valid_from").fetchall()
 
 
@@ -97,7 +97,7 @@ def test_0009_converts_a_loaded_warehouse_and_an_unchanged_reload_changes_nothin
     assert first.status == "LOADED" and first.loaded == 2
     before = _history(url)
     assert [r[1] for r in before] == [dt.datetime(2024, 7, 12, 19, 0, 58), dt.datetime(2024, 7, 12, 9, 30)]
-    assert all(r[5] == r[7] for r in before)  # hashes of the pre-0009 row text
+    assert all(r[5] == r[7] for r in before)  # hashes of the pre-0009 typed row
 
     mig.migrate(url)
     after = _history(url)
@@ -105,7 +105,7 @@ def test_0009_converts_a_loaded_warehouse_and_an_unchanged_reload_changes_nothin
     assert [r[1] for r in after] == [dt.datetime(2024, 7, 12, 19, 0, 58, tzinfo=shanghai),
                                      dt.datetime(2024, 7, 12, 9, 30, tzinfo=shanghai)]  # same instants
     assert [r[2] for r in after] == [r[2] for r in before]  # _valid_from untouched
-    assert all(r[5] == r[7] for r in after)  # recomputed from the new row text ...
+    assert all(r[5] == r[7] for r in after)  # recomputed from the new typed row (0009, then 0019) ...
     assert [r[5] for r in after] != [r[5] for r in before]  # ... which did change
     with psycopg.connect(psycopg_dsn(url)) as conn:
         assert conn.execute("select count(*) from public_security.vehicle_registrations").fetchone()[0] == 2
@@ -140,3 +140,54 @@ def test_row_text_of_a_timestamptz_is_shanghai_time(warehouse_url):
     with psycopg.connect(psycopg_dsn(warehouse_url)) as conn:
         h1 = conn.execute("select md5(row(timestamptz '2024-07-12 19:00:58+08')::text)").fetchone()[0]
     assert h1 == hashlib.md5(b'("2024-07-12 19:00:58+08")').hexdigest()
+
+
+ASSETS = load_feeds()["agriculture.collective_assets"]  # a snapshot: unchanged rows are told by _row_hash
+
+
+def _asset_versions(url: str) -> list[tuple]:
+    with psycopg.connect(psycopg_dsn(url)) as conn:
+        return conn.execute(
+            "select asset_id, _valid_from, _deleted, _row_hash, hash_record_extended(row(asset_id, village_code, "
+            "asset_type, area, book_value), 0)::text from agriculture.collective_assets__history "
+            "order by asset_id, _valid_from").fetchall()
+
+
+def test_0019_rehashes_an_md5_warehouse_so_an_unchanged_snapshot_adds_no_version(make_database, tmp_path,
+                                                                                 monkeypatch):
+    url = make_database("rehash")
+    _migrate_until(url, "0018", monkeypatch)
+    landing = tmp_path / "landing"
+    rows = [["ZC5226220010010000", "522622001001", "BUILDING", "1418.05", "247978.00"],
+            ["ZC5226220010010011", "522622001001", "POND", "43.87", "46408.00"],
+            ["ZC5226220010010012", "522622001001", "OTHER", "", "0"]]
+    d1, d2 = dt.date(2026, 11, 2), dt.date(2026, 11, 9)
+    for d in (d1, d2):
+        write_csv(landing / "agriculture" / "collective_assets" / d.isoformat() / f"assets-{d}.csv",
+                  ASSETS.column_names, rows, encoding="gbk")
+    first = process_delivery(ASSETS, d1, landing=str(landing), url=url, work_root=tmp_path / "w", data_docs=False)
+    assert first.status == "LOADED" and first.loaded == 3
+    with psycopg.connect(psycopg_dsn(url)) as conn:  # what a warehouse loaded before 0019 holds
+        conn.execute("update agriculture.collective_assets__history set _row_hash = md5(row(asset_id, "
+                     "village_code, asset_type, area, book_value)::text)")
+
+    mig.migrate(url)
+    assert mig.current_revision(url) >= "0019"
+    before = _asset_versions(url)
+    assert len(before) == 3 and all(r[3] == r[4] for r in before)
+
+    again = process_delivery(ASSETS, d2, landing=str(landing), url=url, work_root=tmp_path / "w", data_docs=False)
+    assert again.status in ("LOADED", "UNCHANGED")
+    assert _asset_versions(url) == before  # no version of an unchanged row, no tombstone
+
+
+def test_row_hash_tells_values_not_their_text(warehouse_url):
+    """The hash sees every column, null apart from an empty string and positions; equal numbers are equal."""
+    with psycopg.connect(psycopg_dsn(warehouse_url)) as conn:
+        def h(*values: str) -> str:
+            return conn.execute(f"select hash_record_extended(row({', '.join(values)}), 0)::text").fetchone()[0]
+
+        assert h("'a'::text", "null::text", "1.50::numeric") == h("'a'::text", "null::text", "1.5::numeric")
+        assert h("'a'::text", "null::text") != h("'a'::text", "''::text")
+        assert h("'a'::text", "'b'::text") != h("'b'::text", "'a'::text")
+        assert h("timestamptz '2024-07-12 19:00:58+08'") == h("timestamptz '2024-07-12 11:00:58Z'")

@@ -43,7 +43,7 @@ SYSTEM_COLUMNS = (
     SystemColumn("_valid_to", "timestamp", "end of this version (null = current)"),
     SystemColumn("_deleted", "boolean not null default false",
                  "true for a deletion (delta op D, or a row missing from a later snapshot)"),
-    SystemColumn("_row_hash", "text not null", "md5 of the row's values (detects real changes)"),
+    SystemColumn("_row_hash", "text not null", "hash_record_extended of the row's typed values (detects real changes)"),
     SystemColumn("_batch_id", "text not null",
                  "the delivery batch that wrote this version (meta.feed_runs, meta.archive)"),
     SystemColumn("_delivery_date", "date not null", "the delivery date that wrote this version"),
