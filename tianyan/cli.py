@@ -32,7 +32,10 @@ FEED_COLUMNS = ["feed_id", "delivery_date", "status", "delivered", "loaded", "qu
                 "ref_missing"]
 
 
-def _date(value: str) -> dt.date:
+def parse_date(value: str | None) -> dt.date | None:
+    """A date option YYYY-MM-DD (None stays None), for every command of the CLI and its sub-apps."""
+    if value is None:
+        return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
@@ -108,7 +111,7 @@ def generate(
 
     t0 = time.monotonic()
     with console.status(f"generating {residents:,} residents ..."):
-        manifest = gen(drop, residents=residents, seed=seed, as_of=_date(as_of), days=days)
+        manifest = gen(drop, residents=residents, seed=seed, as_of=parse_date(as_of), days=days)
     console.print(f"wrote {drop} in {time.monotonic() - t0:.1f}s: "
                   f"{len(manifest.get('feeds', {}))} feeds, dates {manifest.get('dates')}")
 
@@ -133,7 +136,7 @@ def run(
     )
     from tianyan.warehouse.conn import configured_url
 
-    dates = sorted(_date(d) for d in date)
+    dates = sorted(parse_date(d) for d in date)
     failed = []
     # The embedded PostgreSQL this run starts is stopped when it ends (unless something else uses it).
     started_embedded = configured_url("warehouse") is None and not embedded_server_running()
@@ -176,7 +179,7 @@ def backfill(
     department: Annotated[list[str] | None, typer.Option(help="Only these departments")] = None,
 ) -> None:
     """Run every date of a range, in order (same as `run` with each date)."""
-    s, e = _date(start), _date(end)
+    s, e = parse_date(start), parse_date(end)
     if e < s:
         raise typer.BadParameter("end is before start")
     dates = [s + dt.timedelta(days=i) for i in range((e - s).days + 1)]
@@ -297,7 +300,7 @@ def report(
     from tianyan.alerts.report import write_report
     from tianyan.scoring.marts import refresh
 
-    d = _date(as_of)
+    d = parse_date(as_of)
     refresh(d)
     print(write_report(d, out))
 

@@ -14,7 +14,8 @@ from stdnum.cn import ric, uscc
 from tianyan import paths
 from tianyan.ingest import gx_expectations as g
 from tianyan.ingest import suites
-from tianyan.ingest.validate import FAILURE_COLUMNS, batch_checks, validate
+from tianyan.ingest.quarantine import FAILURE_COLUMNS
+from tianyan.ingest.validate import batch_checks, validate
 from tianyan.registry import ColumnSpec, FeedSpec, load_feeds
 
 FEEDS = load_feeds()

@@ -168,46 +168,29 @@ def matches_shape(s: pd.Series, pattern: str) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 
 
-class ColumnValuesPresent(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.tianyan_present"
-    # Nulls are the point of this rule: the condition must see them.
-    filter_column_isnull = False
+def _value_check_metric(class_name: str, metric_name: str, check, *, see_nulls: bool = False) -> type:
+    """A map metric that applies a vectorised, parameterless check (a function of this module) to the column.
+    GX's metric metaclass registers the class as it is created, so this is the same as writing it out."""
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return is_present(column)
+        return check(column)
+
+    namespace = {"__module__": __name__, "condition_metric_name": metric_name, "_pandas": _pandas}
+    if see_nulls:
+        namespace["filter_column_isnull"] = False
+    return type(class_name, (ColumnMapMetricProvider,), namespace)
 
 
-class ColumnValuesValidId18(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.tianyan_valid_id18"
-
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return is_id18(column)
-
-
-class ColumnValuesValidUscc(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.tianyan_valid_uscc"
-
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return is_uscc(column)
-
-
-class ColumnValuesValidRegionCode(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.tianyan_valid_region_code"
-
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return is_region(column)
-
-
-class ColumnValuesValidPeriod(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.tianyan_valid_period"
-
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return is_period(column)
+# Nulls are the point of `present`: its condition must see them.
+ColumnValuesPresent = _value_check_metric("ColumnValuesPresent", "column_values.tianyan_present", is_present,
+                                          see_nulls=True)
+ColumnValuesValidId18 = _value_check_metric("ColumnValuesValidId18", "column_values.tianyan_valid_id18", is_id18)
+ColumnValuesValidUscc = _value_check_metric("ColumnValuesValidUscc", "column_values.tianyan_valid_uscc", is_uscc)
+ColumnValuesValidRegionCode = _value_check_metric("ColumnValuesValidRegionCode",
+                                                  "column_values.tianyan_valid_region_code", is_region)
+ColumnValuesValidPeriod = _value_check_metric("ColumnValuesValidPeriod", "column_values.tianyan_valid_period",
+                                              is_period)
 
 
 class ColumnValuesNumberBetween(ColumnMapMetricProvider):

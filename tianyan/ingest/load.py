@@ -33,6 +33,7 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 
 from tianyan.registry import FeedSpec
+from tianyan.warehouse.ddl import SYSTEM_COLUMNS
 
 
 def _ids(names) -> sql.Composed:
@@ -41,6 +42,31 @@ def _ids(names) -> sql.Composed:
 
 def _qual(schema: str, name: str) -> sql.Identifier:
     return sql.Identifier(schema, name)
+
+
+def _aliased(alias: str, names) -> sql.Composed:
+    """``alias.a, alias.b, ...``"""
+    return sql.SQL(", ").join(sql.SQL(alias + ".") + sql.Identifier(n) for n in names)
+
+
+def _key_join(a: str, b: str, key) -> sql.Composed:
+    return sql.SQL(" and ").join(sql.SQL(f"{a}.{{k}} = {b}.{{k}}").format(k=sql.Identifier(k)) for k in key)
+
+
+def _system(**values: str | sql.Composable) -> dict:
+    """The system columns an insert writes and their values, in the order of ``ddl.SYSTEM_COLUMNS`` (the
+    one list): ``{sys_cols}``, ``{sys_vals}`` and, for ON CONFLICT, ``{sys_update}`` (all but _valid_from)."""
+    unknown = set(values) - {c.name for c in SYSTEM_COLUMNS}
+    if unknown:
+        raise ValueError(f"not system columns: {sorted(unknown)}")
+    names = [c.name for c in SYSTEM_COLUMNS if c.name in values]
+    return {
+        "sys_cols": _ids(names),
+        "sys_vals": sql.SQL(", ").join(v if isinstance(v, sql.Composable) else sql.SQL(v)
+                                       for v in (values[n] for n in names)),
+        "sys_update": sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(n))
+                                         for n in names if n != "_valid_from"),
+    }
 
 
 def from_extract(feed: FeedSpec) -> bool:
@@ -222,33 +248,12 @@ def _fmt(feed: FeedSpec, **extra) -> dict:
         "set_cols": sql.SQL(", ").join(
             sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c)) for c in cols
         ),
-        "key_join_h_a": sql.SQL(" and ").join(
-            sql.SQL("h.{k} = a.{k}").format(k=sql.Identifier(k)) for k in key
-        ),
-        "key_join_h_s": sql.SQL(" and ").join(
-            sql.SQL("h.{k} = s.{k}").format(k=sql.Identifier(k)) for k in key
-        ),
-        "key_join_s_e": sql.SQL(" and ").join(
-            sql.SQL("s.{k} = e.{k}").format(k=sql.Identifier(k)) for k in key
-        ),
-        "key_join_c_e": sql.SQL(" and ").join(
-            sql.SQL("c.{k} = e.{k}").format(k=sql.Identifier(k)) for k in key
-        ),
-        "key_join_h_c": sql.SQL(" and ").join(
-            sql.SQL("h.{k} = c.{k}").format(k=sql.Identifier(k)) for k in key
-        ),
-        "key_join_h_v": sql.SQL(" and ").join(
-            sql.SQL("h.{k} = v.{k}").format(k=sql.Identifier(k)) for k in key
-        ),
-        "e_cols": sql.SQL(", ").join(sql.SQL("e.") + sql.Identifier(c) for c in cols),
-        "s_cols": sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(c) for c in cols),
-        "_key_names": key,
+        **{f"key_join_{x}_{y}": _key_join(x, y, key) for x, y in ("ha", "hs", "se", "ce", "hc", "hv")},
+        "hkey": _aliased("h", key),
+        "e_cols": _aliased("e", cols),
+        "s_cols": _aliased("s", cols),
         **extra,
     }
-
-
-def _key_join(a: str, b: str, key) -> sql.Composed:
-    return sql.SQL(" and ").join(sql.SQL(f"{a}.{{k}} = {b}.{{k}}").format(k=sql.Identifier(k)) for k in key)
 
 
 def _merge_versions(cur, feed: FeedSpec, d: dt.date, batch_id: str, *, bulk: bool = False) -> None:
@@ -269,33 +274,30 @@ def _merge_versions(cur, feed: FeedSpec, d: dt.date, batch_id: str, *, bulk: boo
     # New keys: a plain insert in key order (ordered B-tree appends, no conflict check). All their
     # versions come from this delivery, so _valid_to is final here: the next version's _valid_from.
     valid_to = (
-        sql.SQL("lead(s._valid_from) over (partition by {sk} order by s._valid_from)").format(
-            sk=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in key))
+        sql.SQL("lead(s._valid_from) over (partition by {sk} order by s._valid_from)").format(sk=_aliased("s", key))
         if versions_at_changed_at(feed) else sql.SQL("null::timestamp")
     )
     # (A bulk first load has no index to append to: the index builds sort on their own.)
-    order = sql.SQL("") if bulk else sql.SQL(" order by {}").format(
-        sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in [*key, "_valid_from"]))
+    order = sql.SQL("") if bulk else sql.SQL(" order by {}").format(_aliased("s", [*key, "_valid_from"]))
     cur.execute(sql.SQL(
-        "insert into {hist} ({cols}, _valid_from, _valid_to, _deleted, _row_hash, _batch_id, _delivery_date) "
-        "select {s_cols}, s._valid_from, {valid_to}, s._deleted, {hash}, %(batch)s, %(d)s from _stg s "
-        "where {new_only}{order}"
-    ).format(**f, valid_to=valid_to, hash=_row_hash(cols), new_only=new_only, order=order), p)
+        "insert into {hist} ({cols}, {sys_cols}) select {s_cols}, {sys_vals} from _stg s where {new_only}{order}"
+    ).format(**f, **_system(_valid_from="s._valid_from", _valid_to=valid_to, _deleted="s._deleted",
+                            _row_hash=_row_hash(cols), _batch_id="%(batch)s", _delivery_date="%(d)s"),
+             new_only=new_only, order=order), p)
     if not n_old:
         return
     # Keys that had versions: the latest delivery of a version wins (for extracts the earliest), whatever
     # order dates are (re)loaded in; a rerun of the same date replaces what it wrote.
     wins = sql.SQL("<") if from_extract(feed) else sql.SQL(">")
     cur.execute(sql.SQL(
-        "insert into {hist} as h ({cols}, _valid_from, _deleted, _row_hash, _batch_id, _delivery_date) "
-        "select {s_cols}, s._valid_from, s._deleted, {hash}, %(batch)s, %(d)s from _stg s "
+        "insert into {hist} as h ({cols}, {sys_cols}) select {s_cols}, {sys_vals} from _stg s "
         "where exists (select 1 from _aff a where {j}) order by {s_vkey} "
-        "on conflict ({vkey}) do update set {set_cols}, _deleted = excluded._deleted, "
-        "_row_hash = excluded._row_hash, _batch_id = excluded._batch_id, _delivery_date = excluded._delivery_date "
+        "on conflict ({vkey}) do update set {set_cols}, {sys_update} "
         "where excluded._delivery_date {wins} h._delivery_date or (excluded._delivery_date = h._delivery_date and "
         "(h._row_hash, h._deleted, h._batch_id) is distinct from (excluded._row_hash, excluded._deleted, excluded._batch_id))"
-    ).format(**f, hash=_row_hash(cols), j=_key_join("a", "s", key), wins=wins,
-             s_vkey=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in [*key, "_valid_from"])), p)
+    ).format(**f, **_system(_valid_from="s._valid_from", _deleted="s._deleted", _row_hash=_row_hash(cols),
+                            _batch_id="%(batch)s", _delivery_date="%(d)s"),
+             j=_key_join("a", "s", key), wins=wins, s_vkey=_aliased("s", [*key, "_valid_from"])), p)
     _recompute_valid_to(cur, f)
 
 
@@ -307,9 +309,14 @@ def _old_keys(cur, f: dict, key: list[str], p: dict) -> int:
         "create temp table _aff on commit drop as "
         "select distinct {s_key} from _stg s where exists (select 1 from {hist} h where {key_join_h_s}) "
         "union select {key} from {hist} where _delivery_date = %(d)s"
-    ).format(**f, s_key=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in key)), p)
+    ).format(**f, s_key=_aliased("s", key)), p)
     cur.execute(sql.SQL("select count(*) from _aff"))
     return cur.fetchone()[0]
+
+
+# The system values of a snapshot's changes at d (rows of _chg).
+_SNAPSHOT_CHANGES = _system(_valid_from="%(d)s", _deleted="_deleted", _row_hash="_row_hash", _batch_id="%(batch)s",
+                            _delivery_date="%(d)s")
 
 
 def _merge_snapshot(cur, feed: FeedSpec, d: dt.date, batch_id: str, *, bulk: bool = False) -> None:
@@ -346,29 +353,26 @@ def _merge_snapshot(cur, feed: FeedSpec, d: dt.date, batch_id: str, *, bulk: boo
     if nxt is not None:
         # Re-state the next loaded snapshot's content for changed keys that had no version there.
         cur.execute(sql.SQL(
-            "insert into {hist} ({cols}, _valid_from, _deleted, _row_hash, _batch_id, _delivery_date) "
-            "select {e_cols}, %(n)s, coalesce(e._deleted, true), coalesce(e._row_hash, c._row_hash), %(nb)s, %(n)s "
-            "from _chg c left join _eff e on {key_join_c_e} "
+            "insert into {hist} ({cols}, {sys_cols}) select {e_cols}, {sys_vals} from _chg c left join _eff e on {key_join_c_e} "
             "where not exists (select 1 from {hist} h where {key_join_h_c} "
             "and h._valid_from > %(d)s and h._valid_from <= %(n)s)"
         ).format(**{**f, "e_cols": sql.SQL(", ").join(
             sql.SQL("coalesce(e.{c}, c.{c})").format(c=sql.Identifier(c)) for c in cols
-        )}), {**p, "n": nxt, "nb": nxt_batch})
+        )}, **_system(_valid_from="%(n)s", _deleted="coalesce(e._deleted, true)",
+                      _row_hash="coalesce(e._row_hash, c._row_hash)", _batch_id="%(nb)s", _delivery_date="%(n)s")),
+            {**p, "n": nxt, "nb": nxt_batch})
     else:
         cur.execute(sql.SQL(
-            "insert into {hist} ({cols}, _valid_from, _deleted, _row_hash, _batch_id, _delivery_date) "
-            "select {cols}, %(d)s, _deleted, _row_hash, %(batch)s, %(d)s from _chg where _new{order}"
-        ).format(**f, order=sql.SQL("") if bulk else sql.SQL(" order by {key}").format(**f)), p)
+            "insert into {hist} ({cols}, {sys_cols}) select {cols}, {sys_vals} from _chg where _new{order}"
+        ).format(**f, **_SNAPSHOT_CHANGES, order=sql.SQL("") if bulk else sql.SQL(" order by {key}").format(**f)), p)
     if bulk:
         # The history was empty: every row was new (no tombstones, nothing to re-state or compact),
         # and ON CONFLICT could not even be planned without the primary key.
         return
     cur.execute(sql.SQL(
-        "insert into {hist} as h ({cols}, _valid_from, _deleted, _row_hash, _batch_id, _delivery_date) "
-        "select {cols}, %(d)s, _deleted, _row_hash, %(batch)s, %(d)s from _chg where not _new order by {key} "
-        "on conflict ({vkey}) do update set {set_cols}, _deleted = excluded._deleted, "
-        "_row_hash = excluded._row_hash, _batch_id = excluded._batch_id, _delivery_date = excluded._delivery_date"
-    ).format(**f), p)
+        "insert into {hist} as h ({cols}, {sys_cols}) select {cols}, {sys_vals} from _chg where not _new "
+        "order by {key} on conflict ({vkey}) do update set {set_cols}, {sys_update}"
+    ).format(**f, **_SNAPSHOT_CHANGES), p)
     cur.execute(sql.SQL(
         "create temp table _aff on commit drop as select distinct {key} from _chg where not _new"
     ).format(**f))
@@ -384,7 +388,7 @@ def _merge_snapshot(cur, feed: FeedSpec, d: dt.date, batch_id: str, *, bulk: boo
         "delete from {hist} h using v where {key_join_h_v} and h._valid_from = v._valid_from and "
         "((v.rn = 1 and v._deleted) or (v.rn > 1 and v._deleted and v.prev_deleted) or "
         "(v.rn > 1 and not v._deleted and not v.prev_deleted and v._row_hash = v.prev_hash))"
-    ).format(**f, hkey=sql.SQL(", ").join(sql.SQL("h.") + sql.Identifier(k) for k in feed.key)), p)
+    ).format(**f), p)
     _recompute_valid_to(cur, f)
 
 
@@ -393,8 +397,4 @@ def _recompute_valid_to(cur, f: dict) -> None:
         "with v as (select h.ctid as rid, h._valid_to, lead(h._valid_from) over "
         "(partition by {hkey} order by h._valid_from) as nxt from {hist} h join _aff a on {key_join_h_a}) "
         "update {hist} h set _valid_to = v.nxt from v where h.ctid = v.rid and h._valid_to is distinct from v.nxt"
-    ).format(**f, hkey=sql.SQL(", ").join(sql.SQL("h.") + sql.Identifier(k) for k in _keys(f))))
-
-
-def _keys(f: dict) -> list[str]:
-    return f["_key_names"]
+    ).format(**f))

@@ -40,7 +40,6 @@ from tianyan import paths
 from tianyan.ingest import quarantine, suites
 from tianyan.ingest.forms import SHANGHAI
 from tianyan.ingest.masking import shown
-from tianyan.ingest.quarantine import FAILURE_COLUMNS  # noqa: F401 - the failure frame's columns
 from tianyan.registry import FeedSpec
 
 if TYPE_CHECKING:

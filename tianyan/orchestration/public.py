@@ -17,7 +17,6 @@ from tianyan.orchestration.common import (
     default_args,
     local_date,
     scoring_settle,
-    waits_enabled,
 )
 
 log = logging.getLogger(__name__)
@@ -69,19 +68,9 @@ def build_public_dag():
         @task.sensor(task_id="wait_for_loads", mode="reschedule", poke_interval=settle_poke,
                      timeout=settle_max + 3600, retries=2)
         def wait_for_loads(**context) -> bool:
-            import pendulum
+            from tianyan.orchestration.scoring import loads_settled
 
-            from tianyan.orchestration.scoring import loads_in_flight
-
-            run = context["dag_run"]
-            if not waits_enabled() or run.run_type != "asset_triggered":
-                return True
-            busy = loads_in_flight(context["ti"])
-            waited = (pendulum.now("UTC") - pendulum.instance(run.start_date or run.queued_at)).total_seconds()
-            if busy and waited < settle_max:
-                log.info("waiting for %d department run(s) before publishing: %s", len(busy), ", ".join(busy))
-                return False
-            return True
+            return loads_settled(context, settle_max, "publishing")
 
         @task
         def publish(**context) -> dict:

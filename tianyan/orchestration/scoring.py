@@ -47,6 +47,27 @@ def models_for(triggering_feeds: set[str] | None) -> list[str]:
 _ACTIVE_TI_STATES = ["scheduled", "queued", "running", "up_for_retry", "up_for_reschedule", "restarting"]
 
 
+def loads_settled(context, settle_max: float, before: str) -> bool:
+    """The ``wait_for_loads`` sensor of the scoring and publishing DAGs: True when the run was not triggered
+    by an asset, when no department run is loading, or once it has waited ``settle_max`` seconds (with a
+    warning); ``before`` says what waits, for the log."""
+    import pendulum
+
+    run = context["dag_run"]
+    if not waits_enabled() or run.run_type != "asset_triggered":
+        return True
+    busy = loads_in_flight(context["ti"])
+    if not busy:
+        return True
+    waited = (pendulum.now("UTC") - pendulum.instance(run.start_date or run.queued_at)).total_seconds()
+    if waited >= settle_max:
+        log.warning("%s now although %d department run(s) are still loading (waited %.0fs): %s",
+                    before, len(busy), waited, ", ".join(busy))
+        return True
+    log.info("waiting for %d department run(s) to finish loading before %s: %s", len(busy), before, ", ".join(busy))
+    return False
+
+
 def loads_in_flight(ti) -> list[str]:
     """Department DAGs with a run that is queued or still loading (a run whose only unfinished work is
     a land task waiting for a late delivery does not count: scoring does not wait for deliveries)."""
@@ -119,22 +140,7 @@ def build_scoring_dag():
         @task.sensor(task_id="wait_for_loads", mode="reschedule", poke_interval=settle_poke,
                      timeout=settle_max + 3600, retries=2)
         def wait_for_loads(**context) -> bool:
-            import pendulum
-
-            run = context["dag_run"]
-            if not waits_enabled() or run.run_type != "asset_triggered":
-                return True
-            busy = loads_in_flight(context["ti"])
-            if not busy:
-                return True
-            waited = (pendulum.now("UTC") - pendulum.instance(run.start_date or run.queued_at)).total_seconds()
-            if waited >= settle_max:
-                log.warning("scoring now although %d department run(s) are still loading (waited %.0fs): %s",
-                            len(busy), waited, ", ".join(busy))
-                return True
-            log.info("waiting for %d department run(s) to finish loading before scoring: %s", len(busy),
-                     ", ".join(busy))
-            return False
+            return loads_settled(context, settle_max, "scoring")
 
         @task
         def plan(**context) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -11,24 +10,16 @@ import typer
 public_app = typer.Typer(help="碼上監督: the public disclosure site and its complaint intake.", no_args_is_help=True)
 
 
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from exc
-
-
 @public_app.command("publish")
 def publish_cmd(
     date: Annotated[str, typer.Option("--date", help="Publication date YYYY-MM-DD (data as of this date)")],
     site: Annotated[Path | None, typer.Option(help="Folder to write (default: site_dir of public.yaml)")] = None,
 ) -> None:
     """Build the static site (a page, QR code and poster per village and unit) for a date."""
+    from tianyan.cli import parse_date
     from tianyan.public.site import publish
 
-    pub = publish(_date(date), site=site)
+    pub = publish(parse_date(date), site=site)
     print(f"published {pub.villages} village and {pub.units} unit pages as of {pub.as_of} in {pub.site}")
 
 
@@ -42,7 +33,8 @@ def serve_cmd(
     today: Annotated[str | None, typer.Option(help="Take this date as today (demo / rehearsal)")] = None,
 ) -> None:
     """Run the complaint intake service (form posts, ticket lookup)."""
+    from tianyan.cli import parse_date
     from tianyan.public.intake import serve
 
-    day = _date(today)
+    day = parse_date(today)
     serve(host=host, port=port, drop=drop, site=site, today=(lambda: day) if day else None)

@@ -6,11 +6,10 @@ import os
 import re
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tianyan import paths
-from tianyan.registry.feeds import RegistryError, _pydantic_message
+from tianyan.registry.feeds import RegistryError, load_settings_file
 
 FILE_NAME = "public.yaml"
 _DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -100,11 +99,4 @@ def _under_root(value: str) -> Path:
 
 def load_settings(path: Path | None = None) -> PublicSettings:
     path = path or paths.CONFIG_DIR / FILE_NAME
-    try:
-        return PublicSettings(**(yaml.safe_load(path.read_text(encoding="utf-8")) or {}))
-    except FileNotFoundError:
-        raise RegistryError(f"{path}: missing (the public site settings ship with the repository)") from None
-    except ValidationError as exc:
-        raise RegistryError(f"{path}: {_pydantic_message(exc)}") from None
-    except (TypeError, yaml.YAMLError) as exc:
-        raise RegistryError(f"{path}: {exc}") from None
+    return load_settings_file(path, PublicSettings, "public site")

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -232,6 +232,22 @@ def _pydantic_message(exc: ValidationError, prefix: str = "") -> str:
         loc = ".".join(str(x) for x in (prefix, *err["loc"]) if x != "")
         parts.append(f"field {loc!r}: {err['msg']}" if loc else err["msg"])
     return "; ".join(parts)
+
+
+Settings = TypeVar("Settings", bound=BaseModel)
+
+
+def load_settings_file(path: Path, model: type[Settings], what: str) -> Settings:
+    """An operator settings file of include/config/ parsed into ``model``; any problem is a RegistryError
+    naming the file (``what`` says whose settings a missing file held)."""
+    try:
+        return model(**(yaml.safe_load(path.read_text(encoding="utf-8")) or {}))
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: missing (the {what} settings ship with the repository)") from None
+    except ValidationError as exc:
+        raise RegistryError(f"{path}: {_pydantic_message(exc)}") from None
+    except (TypeError, yaml.YAMLError) as exc:
+        raise RegistryError(f"{path}: {exc}") from None
 
 
 def parse_feeds(doc: dict) -> dict[str, FeedSpec]:

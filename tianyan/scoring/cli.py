@@ -7,7 +7,6 @@ plugin page.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
@@ -17,15 +16,6 @@ from rich.table import Table
 
 rules_app = typer.Typer(help="Versioned rule settings: history and rollback.", no_args_is_help=True)
 console = Console(stderr=True)
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from exc
 
 
 def _pct(v: float | None) -> str:
@@ -73,6 +63,7 @@ def tune(
 ) -> None:
     """What-if: score MODEL with proposed parameters into the scratch schema and show added / removed /
     unchanged alerts with amounts, outcomes and estimated precision; --apply makes it live."""
+    from tianyan.cli import parse_date  # the main CLI imports this module: not at the top
     from tianyan.scoring import rulesettings, whatif
     from tianyan.warehouse.migrate import migrate
 
@@ -81,10 +72,10 @@ def tune(
         if apply and not (reason or "").strip():
             raise rulesettings.SettingsError("--apply needs --reason (recorded in the settings history)")
         migrate()
-        p = whatif.propose(model, overrides, as_of=_date(as_of))
+        p = whatif.propose(model, overrides, as_of=parse_date(as_of))
         print_proposal(p, limit)
         if apply:
-            done = rulesettings.apply(p.model_id, overrides, reason, as_of=_date(as_of), proposal_id=p.proposal_id)
+            done = rulesettings.apply(p.model_id, overrides, reason, as_of=parse_date(as_of), proposal_id=p.proposal_id)
             _print_applied(done)
     except (rulesettings.SettingsError, whatif.WhatIfError, rulesettings.NotRulesOwner) as exc:
         console.print(f"[red]refused[/]: {escape(str(exc))}")

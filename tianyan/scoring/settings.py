@@ -7,11 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import get_args
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tianyan import paths
-from tianyan.registry.feeds import Delivery, RegistryError, _pydantic_message
+from tianyan.registry.feeds import Delivery, load_settings_file
 
 FILE_NAME = "scoring.yaml"
 
@@ -61,11 +60,4 @@ class ScoringSettings(_Strict):
 
 def load_settings() -> ScoringSettings:
     path = paths.CONFIG_DIR / FILE_NAME
-    try:
-        return ScoringSettings(**(yaml.safe_load(path.read_text(encoding="utf-8")) or {}))
-    except FileNotFoundError:
-        raise RegistryError(f"{path}: missing (the scoring settings ship with the repository)") from None
-    except ValidationError as exc:
-        raise RegistryError(f"{path}: {_pydantic_message(exc)}") from None
-    except (TypeError, yaml.YAMLError) as exc:
-        raise RegistryError(f"{path}: {exc}") from None
+    return load_settings_file(path, ScoringSettings, "scoring")

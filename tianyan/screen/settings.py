@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from tianyan import paths
-from tianyan.registry.feeds import RegistryError, _pydantic_message
+from tianyan.registry.feeds import load_settings_file
 
 FILE_NAME = "screen.yaml"
 
@@ -25,11 +24,4 @@ class ScreenSettings(BaseModel):
 @cache
 def load_settings() -> ScreenSettings:
     path = paths.CONFIG_DIR / FILE_NAME
-    try:
-        return ScreenSettings(**(yaml.safe_load(path.read_text(encoding="utf-8")) or {}))
-    except FileNotFoundError:
-        raise RegistryError(f"{path}: missing (the screening settings ship with the repository)") from None
-    except ValidationError as exc:
-        raise RegistryError(f"{path}: {_pydantic_message(exc)}") from None
-    except (TypeError, yaml.YAMLError) as exc:
-        raise RegistryError(f"{path}: {exc}") from None
+    return load_settings_file(path, ScreenSettings, "screening")

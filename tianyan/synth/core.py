@@ -98,10 +98,6 @@ def money(cents) -> np.ndarray:
     return s.astype(object)
 
 
-def m(value: float) -> str:
-    return f"{value:.2f}"
-
-
 @dataclass
 class Ctx:
     seed: int

@@ -50,7 +50,7 @@ def break_uscc(value: str) -> str:
 
 
 _FULLWIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
-DIRTY_KINDS = ("legacy15", "lower_x", "fullwidth", "spaces")
+LEGACY15, LOWER_X, FULLWIDTH, SPACES = DIRTY_KINDS = ("legacy15", "lower_x", "fullwidth", "spaces")
 
 
 def dirty(value: str, kind: str) -> str:
@@ -63,3 +63,8 @@ def dirty(value: str, kind: str) -> str:
     if kind in ("fullwidth", "legacy15", "lower_x") and kind != "spaces":
         return value.translate(_FULLWIDTH)
     return f" {value} "
+
+
+def dirtied(value: str, kind: str | None) -> str:
+    """``value`` as a department sends it: dirty of ``kind``, or clean when ``kind`` is None."""
+    return dirty(value, kind) if kind else value

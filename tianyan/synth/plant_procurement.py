@@ -12,142 +12,146 @@ from tianyan.synth.plant import Planter
 from tianyan.synth.plant_money import _bid, _firm, _rival, _tender
 
 
-def _bid_at(P: Planter, tid: str, day: int, clock: str, supplier: str, amount: float, result: str) -> None:
-    k = P.n()
-    P.add("public_resources.bids", day, tender_id=tid, bidder_uscc=supplier, bid_amount=f"{amount:.2f}",
-          submitted_at=P.cal.t(day, clock), contact_phone=f"1390000{k:04d}",
-          submit_ip=f"172.17.{k // 256 % 256}.{k % 256}", result=result)
+def _bid_at(planter: Planter, tid: str, day: int, clock: str, supplier: str, amount: float, result: str) -> None:
+    k = planter.serial()
+    planter.add("public_resources.bids", day, tender_id=tid, bidder_uscc=supplier, bid_amount=f"{amount:.2f}",
+                submitted_at=planter.cal.t(day, clock), contact_phone=f"1390000{k:04d}",
+                submit_ip=f"172.17.{k // 256 % 256}.{k % 256}", result=result)
 
 
-def plant_pr09(P: Planter) -> None:  # Cardinal R024: price close to the winning bid
-    unit = P.unit()
+def plant_pr09(planter: Planter) -> None:  # Cardinal R024: price close to the winning bid
+    unit = planter.unit()
     for second in (900_900.0, 901_800.0):
-        tid, dl = _tender(P, unit)
-        _bid(P, tid, dl, _firm(P), 900_000, "WON")
-        _bid(P, tid, dl, _firm(P), second)
-        _bid(P, tid, dl, _firm(P), second * 1.03)
-        P.answer("PR09", 1, tid, f"second-lowest valid bid {second:.0f} against a winning 900000", kind="tender")
-    tid, dl = _tender(P, P.unit())  # a disqualified bid: its own buyer (PR15)
-    _bid(P, tid, dl, _firm(P), 900_000, "WON")
-    _bid(P, tid, dl, _firm(P), 900_450, "DISQUALIFIED")
-    _bid(P, tid, dl, _firm(P), _rival(P, 900_000))
-    P.answer("PR09", 0, tid, "near-miss: the close bid was disqualified; the lowest valid rival is in band",
-             kind="tender")
-    tid, dl = _tender(P, unit)
-    _bid(P, tid, dl, _firm(P), 900_000, "WON")
-    _bid(P, tid, dl, _firm(P), 899_100)
-    _bid(P, tid, dl, _firm(P), _rival(P, 900_000))
-    P.answer("PR09", 0, tid, "near-miss: a lower bid lost (not price-only): left out, as in Cardinal", kind="tender")
+        tid, dl = _tender(planter, unit)
+        _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+        _bid(planter, tid, dl, _firm(planter), second)
+        _bid(planter, tid, dl, _firm(planter), second * 1.03)
+        planter.answer("PR09", 1, tid, f"second-lowest valid bid {second:.0f} against a winning 900000", kind="tender")
+    tid, dl = _tender(planter, planter.unit())  # a disqualified bid: its own buyer (PR15)
+    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+    _bid(planter, tid, dl, _firm(planter), 900_450, "DISQUALIFIED")
+    _bid(planter, tid, dl, _firm(planter), _rival(planter, 900_000))
+    planter.answer("PR09", 0, tid, "near-miss: the close bid was disqualified; the lowest valid rival is in band",
+                   kind="tender")
+    tid, dl = _tender(planter, unit)
+    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+    _bid(planter, tid, dl, _firm(planter), 899_100)
+    _bid(planter, tid, dl, _firm(planter), _rival(planter, 900_000))
+    planter.answer("PR09", 0, tid, "near-miss: a lower bid lost (not price-only): left out, as in Cardinal", kind="tender")
 
 
-def plant_pr10(P: Planter) -> None:  # Cardinal R058: heavily discounted bid
-    unit = P.unit()
+def plant_pr10(planter: Planter) -> None:  # Cardinal R058: heavily discounted bid
+    unit = planter.unit()
     for won in (600_000.0, 700_000.0):
-        tid, dl = _tender(P, unit)
-        _bid(P, tid, dl, _firm(P), won, "WON")
-        _bid(P, tid, dl, _firm(P), 980_000)
-        P.answer("PR10", 1, tid, f"winning bid {won:.0f}, the next valid bid 980000", kind="tender")
-    tid, dl = _tender(P, unit)
-    _bid(P, tid, dl, _firm(P), 600_000, "WON")
-    _bid(P, tid, dl, _firm(P), _rival(P, 600_000))
-    _bid(P, tid, dl, _firm(P), 980_000)
-    P.answer("PR10", 0, tid, "near-miss: far below one rival, but the second-lowest bid is in band", kind="tender")
-    tid, dl = _tender(P, P.unit(), method="INVITED")  # a disqualified bid: its own buyer (PR15)
-    _bid(P, tid, dl, _firm(P), 600_000, "WON")
-    _bid(P, tid, dl, _firm(P), 980_000, "DISQUALIFIED")
-    P.answer("PR10", 0, tid, "near-miss: the only rival was disqualified: no second valid bid", kind="tender")
+        tid, dl = _tender(planter, unit)
+        _bid(planter, tid, dl, _firm(planter), won, "WON")
+        _bid(planter, tid, dl, _firm(planter), 980_000)
+        planter.answer("PR10", 1, tid, f"winning bid {won:.0f}, the next valid bid 980000", kind="tender")
+    tid, dl = _tender(planter, unit)
+    _bid(planter, tid, dl, _firm(planter), 600_000, "WON")
+    _bid(planter, tid, dl, _firm(planter), _rival(planter, 600_000))
+    _bid(planter, tid, dl, _firm(planter), 980_000)
+    planter.answer("PR10", 0, tid, "near-miss: far below one rival, but the second-lowest bid is in band", kind="tender")
+    tid, dl = _tender(planter, planter.unit(), method="INVITED")  # a disqualified bid: its own buyer (PR15)
+    _bid(planter, tid, dl, _firm(planter), 600_000, "WON")
+    _bid(planter, tid, dl, _firm(planter), 980_000, "DISQUALIFIED")
+    planter.answer("PR10", 0, tid, "near-miss: the only rival was disqualified: no second valid bid", kind="tender")
 
 
-def plant_pr11(P: Planter) -> None:  # Cardinal R028: identical bid prices
-    unit = P.unit()
-    tid, dl = _tender(P, unit)
-    same = _rival(P, 900_000)
-    _bid(P, tid, dl, _firm(P), 900_000, "WON")
-    _bid(P, tid, dl, _firm(P), same)
-    _bid(P, tid, dl, _firm(P), same)
-    P.answer("PR11", 1, tid, f"two losing bids of {same:.2f}", kind="tender")
-    tid, dl = _tender(P, P.unit())  # a disqualified bid: its own buyer (PR15)
-    same = _rival(P, 900_000)
-    _bid(P, tid, dl, _firm(P), 900_000, "WON")
-    _bid(P, tid, dl, _firm(P), same)
-    _bid(P, tid, dl, _firm(P), same, "DISQUALIFIED")
-    P.answer("PR11", 1, tid, f"a valid and a disqualified bid of {same:.2f} (Cardinal's fixture)", kind="tender")
-    tid, dl = _tender(P, unit)
-    same = _rival(P, 900_000)
-    _bid(P, tid, dl, _firm(P), 900_000, "WON")
-    _bid(P, tid, dl, _firm(P), same)
-    _bid(P, tid, dl, _firm(P), same + 0.01)
-    P.answer("PR11", 0, tid, "near-miss: two losing bids one cent apart", kind="tender")
+def plant_pr11(planter: Planter) -> None:  # Cardinal R028: identical bid prices
+    unit = planter.unit()
+    tid, dl = _tender(planter, unit)
+    same = _rival(planter, 900_000)
+    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+    _bid(planter, tid, dl, _firm(planter), same)
+    _bid(planter, tid, dl, _firm(planter), same)
+    planter.answer("PR11", 1, tid, f"two losing bids of {same:.2f}", kind="tender")
+    tid, dl = _tender(planter, planter.unit())  # a disqualified bid: its own buyer (PR15)
+    same = _rival(planter, 900_000)
+    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+    _bid(planter, tid, dl, _firm(planter), same)
+    _bid(planter, tid, dl, _firm(planter), same, "DISQUALIFIED")
+    planter.answer("PR11", 1, tid, f"a valid and a disqualified bid of {same:.2f} (Cardinal's fixture)", kind="tender")
+    tid, dl = _tender(planter, unit)
+    same = _rival(planter, 900_000)
+    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+    _bid(planter, tid, dl, _firm(planter), same)
+    _bid(planter, tid, dl, _firm(planter), same + 0.01)
+    planter.answer("PR11", 0, tid, "near-miss: two losing bids one cent apart", kind="tender")
 
 
-def plant_pr12(P: Planter) -> None:  # Cardinal R025: excessive unsuccessful bids
-    unit = P.unit()
-    always, once, fair = _firm(P), _firm(P), _firm(P)
+def plant_pr12(planter: Planter) -> None:  # Cardinal R025: excessive unsuccessful bids
+    unit = planter.unit()
+    always, once, fair = _firm(planter), _firm(planter), _firm(planter)
     for i in range(24):
-        tid, dl = _tender(P, unit, publish=-600 + 15 * i)
-        winner = once if i == 0 else fair if i <= 6 else _firm(P)
+        tid, dl = _tender(planter, unit, publish=-600 + 15 * i)
+        winner = once if i == 0 else fair if i <= 6 else _firm(planter)
         others = [f for f in (always, once, fair) if f != winner]
-        _bid(P, tid, dl, winner, 900_000, "WON")
-        first = _rival(P, 900_000)
+        _bid(planter, tid, dl, winner, 900_000, "WON")
+        first = _rival(planter, 900_000)
         for j, f in enumerate(others):
-            _bid(P, tid, dl, f, round(first * 1.02 ** j, 2))
-    P.answer("PR12", 1, always, "24 valid bids, none won", kind="enterprise")
-    P.answer("PR12", 1, once, "24 valid bids, one won", kind="enterprise")
-    P.answer("PR12", 0, fair, "near-miss: 24 valid bids, 6 won (the market's share)", kind="enterprise")
+            _bid(planter, tid, dl, f, round(first * 1.02 ** j, 2))
+    planter.answer("PR12", 1, always, "24 valid bids, none won", kind="enterprise")
+    planter.answer("PR12", 1, once, "24 valid bids, one won", kind="enterprise")
+    planter.answer("PR12", 0, fair, "near-miss: 24 valid bids, 6 won (the market's share)", kind="enterprise")
 
 
-def plant_pr13(P: Planter) -> None:  # Cardinal R030: late bid won
-    unit = P.unit()
+def plant_pr13(planter: Planter) -> None:  # Cardinal R030: late bid won
+    unit = planter.unit()
     for late, clock in ((1, "09:30:00"), (6, "15:00:00")):
-        tid, dl = _tender(P, unit)
-        _bid_at(P, tid, dl + late, clock, _firm(P), 900_000, "WON")
-        _bid(P, tid, dl, _firm(P), _rival(P, 900_000))
-        P.answer("PR13", 1, tid, f"the winning bid came {late} day(s) after the deadline", kind="tender")
-    tid, dl = _tender(P, unit)
-    _bid_at(P, tid, dl, "23:50:00", _firm(P), 900_000, "WON")
-    _bid(P, tid, dl, _firm(P), _rival(P, 900_000))
-    P.answer("PR13", 0, tid, "near-miss: won with a bid of the deadline day's last minutes", kind="tender")
-    tid, dl = _tender(P, unit)
-    _bid(P, tid, dl, _firm(P), 900_000, "WON")
-    _bid_at(P, tid, dl + 2, "10:00:00", _firm(P), _rival(P, 900_000), "LOST")
-    P.answer("PR13", 0, tid, "near-miss: the late bid lost", kind="tender")
+        tid, dl = _tender(planter, unit)
+        _bid_at(planter, tid, dl + late, clock, _firm(planter), 900_000, "WON")
+        _bid(planter, tid, dl, _firm(planter), _rival(planter, 900_000))
+        planter.answer("PR13", 1, tid, f"the winning bid came {late} day(s) after the deadline", kind="tender")
+    tid, dl = _tender(planter, unit)
+    _bid_at(planter, tid, dl, "23:50:00", _firm(planter), 900_000, "WON")
+    _bid(planter, tid, dl, _firm(planter), _rival(planter, 900_000))
+    planter.answer("PR13", 0, tid, "near-miss: won with a bid of the deadline day's last minutes", kind="tender")
+    tid, dl = _tender(planter, unit)
+    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+    _bid_at(planter, tid, dl + 2, "10:00:00", _firm(planter), _rival(planter, 900_000), "LOST")
+    planter.answer("PR13", 0, tid, "near-miss: the late bid lost", kind="tender")
 
 
-def plant_pr14(P: Planter) -> None:  # Cardinal R036: lowest bid disqualified (price-only award)
+def plant_pr14(planter: Planter) -> None:  # Cardinal R036: lowest bid disqualified (price-only award)
     for dq, exp, method, note in ((800_000.0, 1, "INQUIRY", "inquiry: the lowest bid disqualified"),
                                   (880_000.0, 1, "INQUIRY", "inquiry: the lowest bid disqualified"),
                                   (800_000.0, 0, "OPEN", "near-miss: the same on an open tender, not price-only"),
                                   (950_000.0, 0, "INQUIRY", "near-miss: the disqualified bid was not the lowest")):
         # disqualifies: its own buyer (PR15); inquiries run a week, open tenders their legal 20+ days (PR07)
-        tid, dl = _tender(P, P.unit(), method=method, span=7 if method == "INQUIRY" else 25)
-        _bid(P, tid, dl, _firm(P), dq, "DISQUALIFIED")
-        _bid(P, tid, dl, _firm(P), 900_000, "WON")
-        _bid(P, tid, dl, _firm(P), _rival(P, 900_000))
-        P.answer("PR14", exp, tid, f"{note} ({dq:.0f} against a winning 900000)", kind="tender")
+        tid, dl = _tender(planter, planter.unit(), method=method, span=7 if method == "INQUIRY" else 25)
+        _bid(planter, tid, dl, _firm(planter), dq, "DISQUALIFIED")
+        _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+        _bid(planter, tid, dl, _firm(planter), _rival(planter, 900_000))
+        planter.answer("PR14", exp, tid, f"{note} ({dq:.0f} against a winning 900000)", kind="tender")
 
 
-def plant_pr15(P: Planter) -> None:  # Cardinal R038 per buyer: excessive disqualified bids
+def plant_pr15(planter: Planter) -> None:  # Cardinal R038 per buyer: excessive disqualified bids
     for n_tenders, n_dq, exp in ((2, 3, 1), (2, 2, 1), (1, 3, 0)):
-        unit = P.unit()
+        unit = planter.unit()
         for _ in range(n_tenders):
-            tid, dl = _tender(P, unit)
-            second = _rival(P, 900_000)
-            _bid(P, tid, dl, _firm(P), 900_000, "WON")
-            _bid(P, tid, dl, _firm(P), second)
+            tid, dl = _tender(planter, unit)
+            second = _rival(planter, 900_000)
+            _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+            _bid(planter, tid, dl, _firm(planter), second)
             for j in range(n_dq):
-                _bid(P, tid, dl, _firm(P), round(second * 1.02 ** (j + 1), 2), "DISQUALIFIED")
+                _bid(planter, tid, dl, _firm(planter), round(second * 1.02 ** (j + 1), 2), "DISQUALIFIED")
         share = f"{n_tenders * n_dq} of {n_tenders * (n_dq + 2)} bids disqualified over {n_tenders} tender(s)"
-        P.answer("PR15", exp, unit, share if exp else f"near-miss: {share}, below min_tenders", kind="unit")
+        planter.answer("PR15", exp, unit, share if exp else f"near-miss: {share}, below min_tenders", kind="unit")
 
 
-def plant_pr16(P: Planter) -> None:  # Cardinal R038 per tenderer: excessive disqualified bids
+def plant_pr16(planter: Planter) -> None:  # Cardinal R038 per tenderer: excessive disqualified bids
     for results, exp in ((("DISQUALIFIED",) * 3 + ("LOST",), 1), (("DISQUALIFIED",) * 2, 1), (("DISQUALIFIED",), 0)):
-        firm = _firm(P)
+        firm = _firm(planter)
         for result in results:
-            tid, dl = _tender(P, P.unit())  # disqualifies: its own buyer (PR15)
-            second = _rival(P, 900_000)
-            _bid(P, tid, dl, _firm(P), 900_000, "WON")
-            _bid(P, tid, dl, _firm(P), second)
-            _bid(P, tid, dl, firm, round(second * 1.02, 2), result)
+            tid, dl = _tender(planter, planter.unit())  # disqualifies: its own buyer (PR15)
+            second = _rival(planter, 900_000)
+            _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+            _bid(planter, tid, dl, _firm(planter), second)
+            _bid(planter, tid, dl, firm, round(second * 1.02, 2), result)
         share = f"{results.count('DISQUALIFIED')} of {len(results)} bids disqualified"
-        P.answer("PR16", exp, firm, share if exp else f"near-miss: {share}, below min_bids", kind="enterprise")
+        planter.answer("PR16", exp, firm, share if exp else f"near-miss: {share}, below min_bids", kind="enterprise")
+
+
+# The cases in the order plant.plant_all plants them (it fixes every planted id): a new case goes at the end.
+CASES = (plant_pr09, plant_pr10, plant_pr11, plant_pr12, plant_pr13, plant_pr14, plant_pr15, plant_pr16)
