@@ -16,6 +16,14 @@ having count(*) = 1;
 comment on view core.tender_award is
 'Tenders with exactly one WON bid: the winning bidder and its bid amount.';
 
+-- Column meanings for core.tender_award (rendered in docs/data-dictionary.md).
+comment on column core.tender_award.tender_id is
+'Tender (public_resources.tenders) with exactly one WON bid in public_resources.bids.';
+comment on column core.tender_award.winner_uscc is
+'USCC of the bidder of the tender''s only WON bid.';
+comment on column core.tender_award.winning_amount is
+'Amount of the WON bid.';
+
 -- core.tender_bid_gap: an awarded tender whose winning bid is the lowest valid bid, with the
 -- second-lowest valid bid (the cheapest LOST bid of another bidder) and the relative gap between them.
 create or replace view core.tender_bid_gap as
@@ -46,3 +54,17 @@ where a.winning_amount <= r.rival_amount;
 comment on view core.tender_bid_gap is
 'Awarded tenders whose winning bid is the lowest valid bid: the second-lowest valid bid and the '
 'relative gap (second - winning) / winning.';
+
+-- Column meanings for core.tender_bid_gap (rendered in docs/data-dictionary.md).
+comment on column core.tender_bid_gap.tender_id is
+'Awarded tender (core.tender_award) whose winning bid is at most the second-lowest valid bid.';
+comment on column core.tender_bid_gap.winner_uscc is
+'USCC of the winning bidder.';
+comment on column core.tender_bid_gap.winning_amount is
+'Amount of the WON bid.';
+comment on column core.tender_bid_gap.rival_uscc is
+'USCC of the bidder of the cheapest LOST bid by another bidder (the second-lowest valid bid; ties by USCC).';
+comment on column core.tender_bid_gap.rival_amount is
+'Amount of the second-lowest valid bid.';
+comment on column core.tender_bid_gap.difference is
+'(rival_amount - winning_amount) / winning_amount: the relative gap Cardinal R024 and R058 compare.';
