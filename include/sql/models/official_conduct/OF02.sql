@@ -3,16 +3,7 @@
 -- overlaps a PRISON custody by >= 31 days (closed intervals, both counted inclusively, open ends
 -- run to the as-of date). One alert per appointment and cause.
 with appointment as (
-    select
-        appointment_id,
-        id_no,
-        unit_code,
-        jurisdiction_region_code,
-        start_date,
-        evidence as appointment_evidence,
-        coalesce(end_date, cast(:as_of as date)) as effective_end
-    from core.official
-    where start_date <= cast(:as_of as date)
+    select * from core.appointment(cast(:as_of as date))
 ),
 
 after_death as (

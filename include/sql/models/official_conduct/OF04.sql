@@ -3,18 +3,8 @@
 -- appointment, or a public-welfare post whose start_date is inside the appointment (closed interval
 -- [start_date, end_date], open -> as-of date). One alert per payment or post.
 with official as (
-    select
-        appointment_id,
-        id_no,
-        unit_code,
-        jurisdiction_region_code,
-        start_date,
-        evidence as appointment_evidence,
-        coalesce(end_date, cast(:as_of as date)) as effective_end
-    from core.official
-    where
-        rank in ('SECTION', 'DIVISION', 'BUREAU')
-        and start_date <= cast(:as_of as date)
+    select * from core.appointment(cast(:as_of as date))
+    where rank in ('SECTION', 'DIVISION', 'BUREAU')
 ),
 
 welfare as (
