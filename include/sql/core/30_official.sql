@@ -18,7 +18,19 @@ select
     o.jurisdiction_region_code,
     o.start_date,
     o.end_date,
-    u.region_code as unit_region_code
+    u.region_code as unit_region_code,
+    jsonb_build_object(
+        'feed', 'organization.officials',
+        'key', o.appointment_id,
+        'values', jsonb_build_object(
+            'name', o.name,
+            'unit_code', o.unit_code,
+            'position', o.position,
+            'rank', o.rank,
+            'start_date', o.start_date,
+            'end_date', o.end_date
+        )
+    ) as evidence
 from organization.officials as o
 left join organization.public_units as u on o.unit_code = u.unit_code;
 
@@ -51,3 +63,6 @@ comment on column core.official.end_date is
 comment on column core.official.unit_region_code is
 'Region code of the unit from the current unit register; null when the unit is not in '
 'organization.public_units.';
+comment on column core.official.evidence is
+'The appointment as an alert evidence item (feed organization.officials, key appointment_id, the post''s '
+'values), so the official-conduct rules cite an appointment alike.';

@@ -9,6 +9,67 @@
 -- active on d when start_date <= d and (end_date is null or end_date >= d).
 
 create or replace view core.official_kin as
+with declaration as (
+    -- A declaration links the two people both ways.
+    select
+        official_id_no as id_no,
+        relative_id_no as kin_id_no,
+        relation
+    from discipline.official_relatives
+    union all
+    select
+        relative_id_no as id_no,
+        official_id_no as kin_id_no,
+        relation
+    from discipline.official_relatives
+),
+
+kin as (
+    select
+        o.appointment_id,
+        o.id_no as kin_id_no,
+        'SELF' as kin_kind,
+        'SELF' as kin_relation,
+        cast('0001-01-01' as date) as kin_valid_from,
+        cast(null as date) as kin_valid_to
+    from organization.officials as o
+    union all
+    select
+        o.appointment_id,
+        d.kin_id_no,
+        'DECLARED' as kin_kind,
+        d.relation as kin_relation,
+        cast('0001-01-01' as date) as kin_valid_from,
+        cast(null as date) as kin_valid_to
+    from organization.officials as o
+    inner join declaration as d on o.id_no = d.id_no
+    union all
+    select
+        o.appointment_id,
+        s.spouse_id as kin_id_no,
+        'SPOUSE' as kin_kind,
+        'SPOUSE' as kin_relation,
+        s.marriage_date as kin_valid_from,
+        s.divorce_date as kin_valid_to
+    from organization.officials as o
+    inner join core.spouse as s on o.id_no = s.person_id
+    union all
+    select
+        o.appointment_id,
+        b.id_no as kin_id_no,
+        'HOUSEHOLD' as kin_kind,
+        b.relation_to_head as kin_relation,
+        greatest(a.valid_from, b.valid_from) as kin_valid_from,
+        least(a.valid_to, b.valid_to) as kin_valid_to
+    from organization.officials as o
+    inner join core.household_member as a on o.id_no = a.id_no
+    inner join core.household_member as b
+        on
+            a.household_id = b.household_id
+            and a.valid_from < coalesce(b.valid_to, cast('infinity' as date))
+            and b.valid_from < coalesce(a.valid_to, cast('infinity' as date))
+)
+
 select
     o.appointment_id,
     o.id_no as official_id_no,
@@ -18,85 +79,13 @@ select
     o.jurisdiction_region_code,
     o.start_date,
     o.end_date,
-    o.id_no as kin_id_no,
-    'SELF' as kin_kind,
-    'SELF' as kin_relation,
-    cast('0001-01-01' as date) as kin_valid_from,
-    cast(null as date) as kin_valid_to
-from organization.officials as o
-union all
-select
-    o.appointment_id,
-    o.id_no as official_id_no,
-    o.unit_code,
-    o.rank,
-    o.is_leader,
-    o.jurisdiction_region_code,
-    o.start_date,
-    o.end_date,
-    r.relative_id_no as kin_id_no,
-    'DECLARED' as kin_kind,
-    r.relation as kin_relation,
-    cast('0001-01-01' as date) as kin_valid_from,
-    cast(null as date) as kin_valid_to
-from organization.officials as o
-inner join discipline.official_relatives as r on o.id_no = r.official_id_no
-union all
-select
-    o.appointment_id,
-    o.id_no as official_id_no,
-    o.unit_code,
-    o.rank,
-    o.is_leader,
-    o.jurisdiction_region_code,
-    o.start_date,
-    o.end_date,
-    r.official_id_no as kin_id_no,
-    'DECLARED' as kin_kind,
-    r.relation as kin_relation,
-    cast('0001-01-01' as date) as kin_valid_from,
-    cast(null as date) as kin_valid_to
-from organization.officials as o
-inner join discipline.official_relatives as r on o.id_no = r.relative_id_no
-union all
-select
-    o.appointment_id,
-    o.id_no as official_id_no,
-    o.unit_code,
-    o.rank,
-    o.is_leader,
-    o.jurisdiction_region_code,
-    o.start_date,
-    o.end_date,
-    s.spouse_id as kin_id_no,
-    'SPOUSE' as kin_kind,
-    'SPOUSE' as kin_relation,
-    s.marriage_date as kin_valid_from,
-    s.divorce_date as kin_valid_to
-from organization.officials as o
-inner join core.spouse as s on o.id_no = s.person_id
-union all
-select
-    o.appointment_id,
-    o.id_no as official_id_no,
-    o.unit_code,
-    o.rank,
-    o.is_leader,
-    o.jurisdiction_region_code,
-    o.start_date,
-    o.end_date,
-    b.id_no as kin_id_no,
-    'HOUSEHOLD' as kin_kind,
-    b.relation_to_head as kin_relation,
-    greatest(a.valid_from, b.valid_from) as kin_valid_from,
-    least(a.valid_to, b.valid_to) as kin_valid_to
-from organization.officials as o
-inner join core.household_member as a on o.id_no = a.id_no
-inner join core.household_member as b
-    on
-        a.household_id = b.household_id
-        and a.valid_from < coalesce(b.valid_to, cast('infinity' as date))
-        and b.valid_from < coalesce(a.valid_to, cast('infinity' as date));
+    k.kin_id_no,
+    k.kin_kind,
+    k.kin_relation,
+    k.kin_valid_from,
+    k.kin_valid_to
+from kin as k
+inner join organization.officials as o on k.appointment_id = o.appointment_id;
 
 comment on view core.official_kin is
 'Per appointment: the official (SELF) and relatives (DECLARED both directions, SPOUSE, HOUSEHOLD) '

@@ -87,28 +87,16 @@ finding as (
             and c.subject_id = m.subject_id
             and c.complaint_id = m.complaint_id
     group by c.subject_kind, c.subject_id
-),
-
-alert as (
-    select
-        f.subject_kind,
-        f.subject_id,
-        f.subject_id as evidence_key,
-        cast(null as numeric) as amount,
-        f.evidence,
-        coalesce(u.region_code, f.latest_region_code) as region_code,
-        case when f.subject_kind = 'unit' then f.subject_id end as unit_code
-    from finding as f
-    left join organization.public_units as u
-        on f.subject_kind = 'unit' and f.subject_id = u.unit_code
 )
 
 select
-    subject_kind,
-    subject_id,
-    evidence_key,
-    region_code,
-    unit_code,
-    amount,
-    evidence
-from alert
+    f.subject_kind,
+    f.subject_id,
+    f.subject_id as evidence_key,
+    coalesce(u.region_code, f.latest_region_code) as region_code,
+    case when f.subject_kind = 'unit' then f.subject_id end as unit_code,
+    cast(null as numeric) as amount,
+    f.evidence
+from finding as f
+left join organization.public_units as u
+    on f.subject_kind = 'unit' and f.subject_id = u.unit_code

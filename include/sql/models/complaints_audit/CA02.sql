@@ -25,42 +25,30 @@ unit_count as (
             as latest_region_code
     from complaint
     group by unit_code
-),
-
-alert as (
-    select
-        'unit' as subject_kind,
-        c.unit_code as subject_id,
-        c.unit_code as evidence_key,
-        c.unit_code,
-        cast(null as numeric) as amount,
-        coalesce(u.region_code, c.latest_region_code) as region_code,
-        jsonb_build_array(
-            jsonb_build_object(
-                'feed', 'discipline.complaints',
-                'key', c.unit_code,
-                'values', jsonb_build_object(
-                    'recent_from', cast(:as_of as date) - 89,
-                    'recent_to', cast(:as_of as date),
-                    'recent_count', c.recent_count,
-                    'prior_count', c.prior_count,
-                    'recent_complaint_ids', to_jsonb(c.recent_ids)
-                )
-            )
-        ) as evidence
-    from unit_count as c
-    left join organization.public_units as u on c.unit_code = u.unit_code
-    where
-        c.recent_count >= cast(:count_min as integer)
-        and c.recent_count >= cast(:growth_min as numeric) * c.prior_count
 )
 
 select
-    subject_kind,
-    subject_id,
-    evidence_key,
-    region_code,
-    unit_code,
-    amount,
-    evidence
-from alert
+    'unit' as subject_kind,
+    c.unit_code as subject_id,
+    c.unit_code as evidence_key,
+    coalesce(u.region_code, c.latest_region_code) as region_code,
+    c.unit_code,
+    cast(null as numeric) as amount,
+    jsonb_build_array(
+        jsonb_build_object(
+            'feed', 'discipline.complaints',
+            'key', c.unit_code,
+            'values', jsonb_build_object(
+                'recent_from', cast(:as_of as date) - 89,
+                'recent_to', cast(:as_of as date),
+                'recent_count', c.recent_count,
+                'prior_count', c.prior_count,
+                'recent_complaint_ids', to_jsonb(c.recent_ids)
+            )
+        )
+    ) as evidence
+from unit_count as c
+left join organization.public_units as u on c.unit_code = u.unit_code
+where
+    c.recent_count >= cast(:count_min as integer)
+    and c.recent_count >= cast(:growth_min as numeric) * c.prior_count

@@ -30,49 +30,21 @@ admission as (
         ) + make_interval(years => cast(:age_min as int)) <= c.admit_date
 ),
 
-anchor as (
-    select
-        a.institution_code,
-        a.admit_date as window_start
-    from admission as a
-    inner join admission as b
-        on
-            a.institution_code = b.institution_code
-            and a.admit_date <= b.admit_date
-            and b.admit_date < a.admit_date + cast(:window_days as int)
-    group by a.institution_code, a.admit_date
-    having count(distinct b.id_no) >= :patients_min
-),
-
-island as (
-    select
-        s.institution_code,
-        s.window_start,
-        sum(s.is_new) over (partition by s.institution_code order by s.window_start) as batch_no
-    from (
-        select
-            anchor.institution_code,
-            anchor.window_start,
-            case
-                when
-                    anchor.window_start - lag(anchor.window_start) over (
-                        partition by anchor.institution_code order by anchor.window_start
-                    ) < cast(:window_days as int)
-                    then 0
-                else 1
-            end as is_new
-        from anchor
-    ) as s
-),
-
 batch as (
     select
-        island.institution_code,
-        island.batch_no,
-        min(island.window_start) as first_day,
-        max(island.window_start) + cast(:window_days as int) as end_day
-    from island
-    group by island.institution_code, island.batch_no
+        w.subject_id as institution_code,
+        w.first_day,
+        w.end_day
+    from (
+        select
+            array_agg(institution_code) as institution_codes,
+            array_agg(admit_date) as admit_dates,
+            array_agg(id_no) as id_nos
+        from admission
+    ) as a
+    cross join lateral core.busy_windows(
+        a.institution_codes, a.admit_dates, a.id_nos, cast(:window_days as int), cast(:patients_min as int)
+    ) as w
 ),
 
 hits as (

@@ -13,49 +13,21 @@ with admission as (
     where c.claim_type = 'INPATIENT'
 ),
 
-anchor as (
-    select
-        a.id_no,
-        a.admit_date as window_start
-    from admission as a
-    inner join admission as b
-        on
-            a.id_no = b.id_no
-            and a.admit_date <= b.admit_date
-            and b.admit_date < a.admit_date + cast(:window_days as int)
-    group by a.id_no, a.admit_date
-    having count(distinct b.claim_id) >= :admissions_min
-),
-
-island as (
-    select
-        s.id_no,
-        s.window_start,
-        sum(s.is_new) over (partition by s.id_no order by s.window_start) as episode_no
-    from (
-        select
-            anchor.id_no,
-            anchor.window_start,
-            case
-                when
-                    anchor.window_start - lag(anchor.window_start) over (
-                        partition by anchor.id_no order by anchor.window_start
-                    ) < cast(:window_days as int)
-                    then 0
-                else 1
-            end as is_new
-        from anchor
-    ) as s
-),
-
 episode as (
     select
-        island.id_no,
-        island.episode_no,
-        min(island.window_start) as first_day,
-        max(island.window_start) + cast(:window_days as int) as end_day
-    from island
-    group by island.id_no, island.episode_no
+        w.subject_id as id_no,
+        w.first_day,
+        w.end_day
+    from (
+        select
+            array_agg(id_no) as id_nos,
+            array_agg(admit_date) as admit_dates,
+            array_agg(claim_id) as claim_ids
+        from admission
+    ) as a
+    cross join lateral core.busy_windows(
+        a.id_nos, a.admit_dates, a.claim_ids, cast(:window_days as int), cast(:admissions_min as int)
+    ) as w
 ),
 
 hits as (

@@ -6,14 +6,9 @@ with official as (
     select
         appointment_id,
         id_no,
-        name,
         unit_code,
-        position,
-        rank,
         jurisdiction_region_code,
-        start_date,
-        end_date,
-        unit_region_code
+        evidence
     from core.official
     where
         not (rank = any(cast(:exempt_ranks as text[])))
@@ -49,42 +44,19 @@ hit as (
             )
             order by l.role
         ) as links,
-        jsonb_build_object(
-            'feed', 'organization.officials',
-            'key', o.appointment_id,
-            'values', jsonb_build_object(
-                'name', min(o.name),
-                'unit_code', min(o.unit_code),
-                'position', min(o.position),
-                'rank', min(o.rank),
-                'start_date', min(o.start_date),
-                'end_date', min(o.end_date)
-            )
-        ) as appointment
+        o.evidence as appointment
     from official as o
     inner join core.enterprise_link as l on o.id_no = l.id_no
     where l.enterprise_status = 'ACTIVE'
-    group by o.appointment_id, o.id_no, l.uscc
-),
-
-alert as (
-    select
-        'person' as subject_kind,
-        id_no as subject_id,
-        region_code,
-        unit_code,
-        cast(null as numeric) as amount,
-        appointment_id || '|' || uscc as evidence_key,
-        jsonb_build_array(appointment) || links as evidence
-    from hit
+    group by o.appointment_id, o.id_no, o.evidence, l.uscc
 )
 
 select
-    subject_kind,
-    subject_id,
-    evidence_key,
+    'person' as subject_kind,
+    id_no as subject_id,
+    appointment_id || '|' || uscc as evidence_key,
     region_code,
     unit_code,
-    amount,
-    evidence
-from alert
+    cast(null as numeric) as amount,
+    jsonb_build_array(appointment) || links as evidence
+from hit

@@ -3,19 +3,7 @@
 -- overlaps a PRISON custody by >= 31 days (closed intervals, both counted inclusively, open ends
 -- run to the as-of date). One alert per appointment and cause.
 with appointment as (
-    select
-        appointment_id,
-        id_no,
-        name,
-        unit_code,
-        position,
-        rank,
-        jurisdiction_region_code,
-        start_date,
-        end_date,
-        coalesce(end_date, cast(:as_of as date)) as effective_end
-    from core.official
-    where start_date <= cast(:as_of as date)
+    select * from core.appointment(cast(:as_of as date))
 ),
 
 after_death as (
@@ -73,40 +61,17 @@ hit as (
     select * from after_death
     union all
     select * from in_prison
-),
-
-alert as (
-    select
-        'person' as subject_kind,
-        id_no as subject_id,
-        jurisdiction_region_code as region_code,
-        unit_code,
-        cast(null as numeric) as amount,
-        appointment_id || '|' || cause || ':' || cause_key as evidence_key,
-        jsonb_build_array(
-            jsonb_build_object(
-                'feed', 'organization.officials',
-                'key', appointment_id,
-                'values', jsonb_build_object(
-                    'name', name,
-                    'unit_code', unit_code,
-                    'position', position,
-                    'rank', rank,
-                    'start_date', start_date,
-                    'end_date', end_date
-                )
-            ),
-            cause_evidence
-        ) as evidence
-    from hit
 )
 
 select
-    subject_kind,
-    subject_id,
-    evidence_key,
-    region_code,
+    'person' as subject_kind,
+    id_no as subject_id,
+    appointment_id || '|' || cause || ':' || cause_key as evidence_key,
+    jurisdiction_region_code as region_code,
     unit_code,
-    amount,
-    evidence
-from alert
+    cast(null as numeric) as amount,
+    jsonb_build_array(
+        appointment_evidence,
+        cause_evidence
+    ) as evidence
+from hit

@@ -3,21 +3,8 @@
 -- appointment, or a public-welfare post whose start_date is inside the appointment (closed interval
 -- [start_date, end_date], open -> as-of date). One alert per payment or post.
 with official as (
-    select
-        appointment_id,
-        id_no,
-        name,
-        unit_code,
-        position,
-        rank,
-        jurisdiction_region_code,
-        start_date,
-        end_date,
-        coalesce(end_date, cast(:as_of as date)) as effective_end
-    from core.official
-    where
-        rank in ('SECTION', 'DIVISION', 'BUREAU')
-        and start_date <= cast(:as_of as date)
+    select * from core.appointment(cast(:as_of as date))
+    where rank in ('SECTION', 'DIVISION', 'BUREAU')
 ),
 
 welfare as (
@@ -66,13 +53,10 @@ hit as (
     select distinct on (w.feed, w.welfare_key)
         w.*,
         o.appointment_id,
-        o.name,
         o.unit_code,
-        o.position,
-        o.rank,
         o.jurisdiction_region_code,
         o.start_date,
-        o.end_date
+        o.appointment_evidence
     from welfare as w
     inner join official as o
         on
@@ -81,40 +65,17 @@ hit as (
             and w.welfare_date <= o.effective_end
     where w.welfare_date <= cast(:as_of as date)
     order by w.feed asc, w.welfare_key asc, o.start_date desc, o.appointment_id asc
-),
-
-alert as (
-    select
-        'person' as subject_kind,
-        id_no as subject_id,
-        jurisdiction_region_code as region_code,
-        unit_code,
-        amount,
-        feed || ':' || welfare_key as evidence_key,
-        jsonb_build_array(
-            jsonb_build_object(
-                'feed', 'organization.officials',
-                'key', appointment_id,
-                'values', jsonb_build_object(
-                    'name', name,
-                    'unit_code', unit_code,
-                    'position', position,
-                    'rank', rank,
-                    'start_date', start_date,
-                    'end_date', end_date
-                )
-            ),
-            jsonb_build_object('feed', feed, 'key', welfare_key, 'values', welfare_values)
-        ) as evidence
-    from hit
 )
 
 select
-    subject_kind,
-    subject_id,
-    evidence_key,
-    region_code,
+    'person' as subject_kind,
+    id_no as subject_id,
+    feed || ':' || welfare_key as evidence_key,
+    jurisdiction_region_code as region_code,
     unit_code,
     amount,
-    evidence
-from alert
+    jsonb_build_array(
+        appointment_evidence,
+        jsonb_build_object('feed', feed, 'key', welfare_key, 'values', welfare_values)
+    ) as evidence
+from hit

@@ -20,43 +20,16 @@ with tender as (
         and method = any(cast(:methods as text[]))
 ),
 
-award as (
-    select
-        b.tender_id,
-        min(b.bidder_uscc) as winner_uscc,
-        min(b.bid_amount) as winning_amount
-    from public_resources.bids as b
-    inner join tender as t on b.tender_id = t.tender_id
-    where b.result = 'WON'
-    group by b.tender_id
-    having count(*) = 1
-),
-
-rival as (
-    select distinct on (b.tender_id)
-        b.tender_id,
-        b.bidder_uscc as rival_uscc,
-        b.bid_amount as rival_amount
-    from public_resources.bids as b
-    inner join award as a on b.tender_id = a.tender_id
-    where
-        b.result = 'LOST'
-        and b.bidder_uscc <> a.winner_uscc
-    order by b.tender_id asc, b.bid_amount asc, b.bidder_uscc asc
-),
-
 gap as (
     select
         t.*,
-        a.winner_uscc,
-        a.winning_amount,
-        r.rival_uscc,
-        r.rival_amount,
-        (r.rival_amount - a.winning_amount) / a.winning_amount as difference
+        g.winner_uscc,
+        g.winning_amount,
+        g.rival_uscc,
+        g.rival_amount,
+        g.difference
     from tender as t
-    inner join award as a on t.tender_id = a.tender_id
-    inner join rival as r on t.tender_id = r.tender_id
-    where a.winning_amount <= r.rival_amount
+    inner join core.tender_bid_gap as g on t.tender_id = g.tender_id
 ),
 
 quartile as (

@@ -16,17 +16,6 @@ with tender as (
         and method = any(cast(:methods as text[]))
 ),
 
-award as (
-    select
-        b.tender_id,
-        min(b.bidder_uscc) as winner_uscc
-    from public_resources.bids as b
-    inner join tender as t on b.tender_id = t.tender_id
-    where b.result = 'WON'
-    group by b.tender_id
-    having count(*) = 1
-),
-
 valid_bid as (
     select distinct
         t.population,
@@ -35,7 +24,7 @@ valid_bid as (
         b.bidder_uscc,
         b.bidder_uscc = a.winner_uscc as won
     from public_resources.bids as b
-    inner join award as a on b.tender_id = a.tender_id
+    inner join core.tender_award as a on b.tender_id = a.tender_id
     inner join tender as t on b.tender_id = t.tender_id
     where b.result <> 'DISQUALIFIED'
 ),

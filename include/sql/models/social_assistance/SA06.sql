@@ -5,17 +5,7 @@
 -- (core.official_kin SELF / HOUSEHOLD, validity from registration history) all
 -- cover one common day.
 with enrollment as (
-    select
-        e.enrollment_id,
-        e.id_no,
-        e.program,
-        e.region_code,
-        e.monthly_amount,
-        e.start_date,
-        e.status,
-        least(coalesce(e.end_date, cast(:as_of as date)), cast(:as_of as date)) as last_day
-    from civil_affairs.assistance_enrollments as e
-    where e.start_date <= cast(:as_of as date)
+    select * from core.assistance_enrollment(cast(:as_of as date))
 ),
 
 overlap as (

@@ -6,18 +6,7 @@
 -- (rank VILLAGE, jurisdiction_region_code = region_code) in office at any time
 -- during the enrollment, the relationship holding during that overlap.
 with enrollment as (
-    select
-        e.enrollment_id,
-        e.id_no,
-        e.program,
-        e.region_code,
-        e.monthly_amount,
-        e.start_date,
-        e.status,
-        e.approver_id_no,
-        least(coalesce(e.end_date, cast(:as_of as date)), cast(:as_of as date)) as last_day
-    from civil_affairs.assistance_enrollments as e
-    where e.start_date <= cast(:as_of as date)
+    select * from core.assistance_enrollment(cast(:as_of as date))
 ),
 
 approver_kin as (

@@ -6,17 +6,7 @@
 -- least one entire calendar month inside the post.
 -- One alert per post and cause (death, or the custody record).
 with post as (
-    select
-        p.post_id,
-        p.id_no,
-        p.employer_unit_code,
-        p.region_code,
-        p.start_date,
-        p.end_date,
-        p.monthly_subsidy,
-        least(coalesce(p.end_date, cast(:as_of as date)), cast(:as_of as date)) as last_day
-    from human_resources.public_welfare_posts as p
-    where p.start_date <= cast(:as_of as date)
+    select * from core.welfare_post(cast(:as_of as date))
 ),
 
 death_hit as (
@@ -98,14 +88,7 @@ select
         + extract(month from post.last_day) - extract(month from hits.ghost_from) + 1
     ) as amount,
     jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'human_resources.public_welfare_posts',
-            'key', post.post_id,
-            'values', jsonb_build_object(
-                'employer_unit_code', post.employer_unit_code, 'start_date', post.start_date,
-                'end_date', post.end_date, 'monthly_subsidy', post.monthly_subsidy
-            )
-        ),
+        post.item,
         hits.item
     ) as evidence
 from hits

@@ -3,17 +3,7 @@
 -- overlaps month P) while the holder has a contribution_base >= :wage_min in P.
 -- One alert per post; the evidence lists the periods.
 with post as (
-    select
-        p.post_id,
-        p.id_no,
-        p.employer_unit_code,
-        p.region_code,
-        p.start_date,
-        p.end_date,
-        p.monthly_subsidy,
-        least(coalesce(p.end_date, cast(:as_of as date)), cast(:as_of as date)) as last_day
-    from human_resources.public_welfare_posts as p
-    where p.start_date <= cast(:as_of as date)
+    select * from core.welfare_post(cast(:as_of as date))
 ),
 
 hits as (
@@ -48,14 +38,7 @@ select
     post.employer_unit_code as unit_code,
     post.monthly_subsidy * hits.periods as amount,
     jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'human_resources.public_welfare_posts',
-            'key', post.post_id,
-            'values', jsonb_build_object(
-                'employer_unit_code', post.employer_unit_code, 'start_date', post.start_date,
-                'end_date', post.end_date, 'monthly_subsidy', post.monthly_subsidy
-            )
-        )
+        post.item
     ) || hits.contributions as evidence
 from hits
 inner join post on hits.post_id = post.post_id

@@ -4,22 +4,9 @@
 -- :car_price_min), >= 2 ACTIVE RESIDENTIAL titles or any ACTIVE COMMERCIAL
 -- title, or the guardian's total_income >= :income_min in academic_year - 1.
 -- Subject: the student receiving the aid; one alert per aid grant.
-with aid as (
-    select
-        a.aid_id,
-        a.student_id_no,
-        a.guardian_id_no,
-        a.school_code,
-        a.aid_type,
-        a.academic_year,
-        a.amount,
-        a.region_code
-    from education.student_aid as a
-),
-
-guardian as (
+with guardian as (
     select distinct aid.guardian_id_no
-    from aid
+    from core.student_aid as aid
 ),
 
 member as (
@@ -84,7 +71,7 @@ income as (
                 'values', jsonb_build_object('tax_year', i.tax_year, 'total_income', i.total_income)
             )
         ) as items
-    from aid
+    from core.student_aid as aid
     inner join taxation.individual_income as i
         on aid.guardian_id_no = i.id_no and aid.academic_year - 1 = i.tax_year
     where i.total_income >= :income_min
@@ -96,7 +83,7 @@ hits as (
         coalesce(car.items, cast('[]' as jsonb))
         || coalesce(property.items, cast('[]' as jsonb))
         || coalesce(income.items, cast('[]' as jsonb)) as items
-    from aid
+    from core.student_aid as aid
     left join car on aid.guardian_id_no = car.guardian_id_no
     left join property on aid.guardian_id_no = property.guardian_id_no
     left join income on aid.aid_id = income.aid_id
@@ -111,14 +98,7 @@ select
     cast(null as text) as unit_code,
     aid.amount,
     jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'education.student_aid',
-            'key', aid.aid_id,
-            'values', jsonb_build_object(
-                'guardian_id_no', aid.guardian_id_no, 'school_code', aid.school_code, 'aid_type', aid.aid_type,
-                'academic_year', aid.academic_year, 'amount', aid.amount
-            )
-        )
+        aid.evidence
     ) || hits.items as evidence
 from hits
-inner join aid on hits.aid_id = aid.aid_id
+inner join core.student_aid as aid on hits.aid_id = aid.aid_id

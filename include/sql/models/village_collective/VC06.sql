@@ -73,27 +73,15 @@ finding as (
     from small as s
     inner join member as m on s.contract_id = m.contract_id
     group by s.village_code, s.counterparty_kind, s.counterparty_id
-),
-
-alert as (
-    select
-        'village' as subject_kind,
-        f.village_code as subject_id,
-        f.village_code as region_code,
-        vu.unit_code,
-        f.total_value as amount,
-        f.evidence,
-        f.counterparty_kind || ':' || f.counterparty_id as evidence_key
-    from finding as f
-    left join core.village_committee as vu on f.village_code = vu.village_code
 )
 
 select
-    subject_kind,
-    subject_id,
-    evidence_key,
-    region_code,
-    unit_code,
-    amount,
-    evidence
-from alert
+    'village' as subject_kind,
+    f.village_code as subject_id,
+    f.counterparty_kind || ':' || f.counterparty_id as evidence_key,
+    f.village_code as region_code,
+    vu.unit_code,
+    f.total_value as amount,
+    f.evidence
+from finding as f
+left join core.village_committee as vu on f.village_code = vu.village_code
