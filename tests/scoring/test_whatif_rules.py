@@ -197,3 +197,23 @@ def test_only_rules_owners_apply(warehouse, pg_admin_url):
                 c.execute(sa.text(f"drop owned by {r}"))
                 c.execute(sa.text(f"drop role if exists {r}"))
         admin.dispose()
+
+
+def test_the_scoring_plan_fingerprints_the_parameters_in_force(warehouse, monkeypatch):
+    """The scoring DAG plans (changed_models / scoring_plan) with the files' values plus the override in
+    force, as run_model scores: an override not yet scored is a change, a scored one is not."""
+    from tianyan.orchestration.scoring import changed_models, scoring_plan
+
+    url, eng = warehouse
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", url)
+    assert changed_models(["SA02"], D) == []  # scored as of D with the files' values, nothing new since
+    with eng.begin() as c:  # a version applied whose re-score did not happen (the model was not scored yet)
+        rulesettings._insert(c, settings={"SA02": {"car_price_min": 30000}}, changes=[
+            {"model_id": "SA02", "param": "car_price_min", "old": None, "new": 30000}], action="apply",
+            reason="test", actor="postgres")
+    assert changed_models(["SA02"], D) == ["SA02"]  # the files' values alone would look unchanged
+    assert run_model(registry.load_models()["SA02"], D, url).status == "SUCCESS"
+    # Scored with the override: nothing to do (the files' values would plan a task that then skips).
+    assert changed_models(["SA02"], D) == [] and scoring_plan(["SA02"], D).skip == ["SA02"]
+    rulesettings.rollback(0, "back to the file", url=url)  # re-scores with the files' values
+    assert changed_models(["SA02"], D) == []

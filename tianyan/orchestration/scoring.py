@@ -90,13 +90,20 @@ def changed_models(model_ids: list[str], as_of) -> list[str]:
 
 
 def scoring_plan(model_ids: list[str], as_of, *, full: bool = False):
-    """Which models run, carry their last result forward, or are skipped (tianyan.scoring.proportional)."""
+    """Which models run, carry their last result forward, or are skipped (tianyan.scoring.proportional).
+
+    Each model is fingerprinted with the parameters it runs with (the files' values plus the rule
+    settings in force, alerts.rule_settings), as run_model does: planned with the files' values, a
+    model under an override would never match its last run (an extra task that then skips) and one
+    whose override was just applied or rolled back could look unchanged."""
     from tianyan.scoring.proportional import plan
+    from tianyan.scoring.rulesettings import effective_all
     from tianyan.warehouse.conn import engine
 
     models = load_models()
     with engine().connect() as conn:
-        return plan(conn, [models[m] for m in model_ids], as_of, full=full)
+        effective, _ = effective_all(conn, [models[m] for m in model_ids])
+        return plan(conn, effective, as_of, full=full)
 
 
 def doc_md() -> str:

@@ -138,6 +138,13 @@ def effective(conn: sa.Connection, model: ModelSpec) -> tuple[ModelSpec, int]:
     return with_params(model, settings.get(model.id) or {}), version
 
 
+def effective_all(conn: sa.Connection, models: list[ModelSpec]) -> tuple[list[ModelSpec], int]:
+    """``effective`` for several models at once (one read of the settings in force): what planning a
+    scoring run must fingerprint, so a model under an override is judged with the values it runs with."""
+    version, settings = current(conn)
+    return [with_params(m, settings.get(m.id) or {}) for m in models], version
+
+
 def history(url: str | None = None, model_id: str | None = None) -> list[Version]:
     with get_engine(url).connect() as conn:
         rows = conn.execute(sa.text(

@@ -138,8 +138,7 @@ def carry_forward(models: list[ModelSpec], as_of: dt.date, url: str | None = Non
     started = time.monotonic()
     with eng.begin() as conn:
         lifecycle.lock(conn)  # the check and the carry see the same alerts and runs
-        version, settings = rulesettings.current(conn)
-        models = [rulesettings.with_params(m, settings.get(m.id) or {}) for m in models]
+        models, version = rulesettings.effective_all(conn, models)
         batches = proportional.loaded_batches(conn)
         last = proportional.last_runs(conn, [m.id for m in models])
         decided = {m.id: proportional.decide(m, as_of, batches, last.get(m.id), conn=conn) for m in models}
