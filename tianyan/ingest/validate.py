@@ -403,6 +403,17 @@ def build_data_docs() -> Path | None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame GX validates: object columns as pandas' Arrow-backed ``str`` dtype.
+
+    GX computes each map expectation's null mask over the column, and the checks behind the custom
+    expectations run on Arrow strings: on object columns both re-converted and re-scanned the column
+    for every expectation. Converting once halves GX on a 683,000-row delivery (7.5 s -> 3.4 s + 0.5 s,
+    docs/performance.md section 7); the failures found are the same (tests/ingest: every rule's cases)."""
+    objects = [c for c in df.columns if df[c].dtype == object]
+    return df.astype(dict.fromkeys(objects, "str")) if objects else df
+
+
 def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool | str = True,
              delivery_date: dt.date | None = None) -> ValidationOutcome:
     """Run the feed's GX suite on a normalised delivery and map every failure back to its row.
@@ -429,7 +440,7 @@ def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool
 
         validator = Validator(
             batch_definition=prepared.batch_definition,
-            batch_parameters={"dataframe": df},
+            batch_parameters={"dataframe": _text_columns(df)},
             result_format=RESULT_FORMAT,
         )
         with _configurations_memoised():
