@@ -6,16 +6,16 @@ import datetime as dt
 import importlib.util
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, screenshot
+from browser import dom as browser_dom
 from lifecycle_city import D0, add_dispositions
 
 from tianyan.alerts.report import write_report
 from tianyan.scoring.marts import refresh
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,15 +47,9 @@ def test_report_is_self_contained(report):
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_report_renders_in_headless_chromium(report, tmp_path):
     _, _, path = report
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,2400"]
-    shot = tmp_path / "report.png"
-    subprocess.run([*flags, f"--screenshot={shot}", path.as_uri()], check=True, timeout=120,
-                   capture_output=True)
+    shot = screenshot(path.as_uri(), tmp_path / "report.png", "1200,2400", tmp_path)
     assert shot.exists() and shot.stat().st_size > 20_000  # a page with drawn charts, not a blank one
-    dom = subprocess.run([*flags, "--dump-dom", path.as_uri()], check=True, timeout=120, capture_output=True,
-                         text=True).stdout
+    dom = browser_dom(path.as_uri(), tmp_path, "--window-size=1200,2400")
     assert len(re.findall(r"<svg[^>]*class=\"chart\"", dom)) >= 4
     assert len(re.findall(r'class="mark-(rect|line|symbol)', dom)) >= 4
 

@@ -5,7 +5,8 @@
 - ``db``: a connection inside a transaction that is rolled back after the test: every case starts
   from empty feed tables.
 
-The server and the database factory come from tests/conftest.py (``make_database``).
+The server and the database factory come from tests/conftest.py (``make_database``), the two
+fixtures' bodies from tests/dblib.py (shared with tests/screen).
 """
 
 from __future__ import annotations
@@ -14,26 +15,14 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from dblib import own_warehouse, rolled_back
 
 
 @pytest.fixture(scope="session")
 def warehouse_url(make_database) -> Iterator[str]:
-    from tianyan.warehouse.conn import engine
-    from tianyan.warehouse.migrate import migrate
-
-    url = make_database("models")
-    migrate(url)
-    yield url
-    engine(url).dispose()
+    yield from own_warehouse(make_database, "models")
 
 
 @pytest.fixture
 def db(warehouse_url: str) -> Iterator[sa.Connection]:
-    eng = sa.create_engine(warehouse_url)
-    with eng.connect() as conn:
-        trans = conn.begin()
-        try:
-            yield conn
-        finally:
-            trans.rollback()
-    eng.dispose()
+    yield from rolled_back(warehouse_url)

@@ -4,28 +4,23 @@ delivered script runs; identifiers in Data Docs are masked; every response carri
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib.util
 import re
-import shutil
-import socket
-import subprocess
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from browser import CHROMIUM, serve_app
+from browser import dom as browser_dom
 
 from tianyan import paths
 from tianyan.ingest import data_docs
 from tianyan.ingest.validate import validate
 from tianyan.registry import load_feeds
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
@@ -66,14 +61,6 @@ def build_docs(state: Path, monkeypatch) -> Path:
     return out.data_docs_path.parent
 
 
-def chromium_dom(url: str, tmp: Path) -> str:
-    profile = tmp / f"profile-{time.monotonic_ns()}"
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--virtual-time-budget=3000", "--dump-dom", url]
-    return subprocess.run(flags, check=True, timeout=120, capture_output=True, text=True).stdout
-
-
 def load_plugin():
     spec = importlib.util.spec_from_file_location("tianyan_plugin_hostile", ROOT / "plugins" / "tianyan_plugin.py")
     mod = importlib.util.module_from_spec(spec)
@@ -83,27 +70,6 @@ def load_plugin():
 
     mod.app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(username="viewer", role="viewer")
     return mod
-
-
-@contextlib.contextmanager
-def serve(app):
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def no_live_markup(dom: str) -> None:
@@ -124,7 +90,7 @@ def test_unsanitised_gx_docs_would_run_delivered_script(tmp_path, monkeypatch):
     site = build_docs(tmp_path / "raw", monkeypatch)
     page = next((site / "validations").rglob("hostile-1.html"))
     assert PERSON in page.read_text(encoding="utf-8")  # ids in clear, too
-    assert MARK in chromium_dom(page.as_uri(), tmp_path)
+    assert MARK in browser_dom(page.as_uri(), tmp_path)
 
 
 def test_data_docs_run_no_delivered_script_and_show_no_identifier(tmp_path, monkeypatch):
@@ -140,20 +106,20 @@ def test_data_docs_run_no_delivered_script_and_show_no_identifier(tmp_path, monk
     text = run_page.read_text(encoding="utf-8")
     assert "110101************" in text and "‹script›" in text  # masked, and shown as text
     plugin = load_plugin()
-    with serve(plugin.app) as base:
+    with serve_app(plugin.app) as base:
         for page in pages:
             url = f"{base}/data_docs/{page.relative_to(site).as_posix()}"
             r = httpx.get(url)
             assert r.status_code == 200
             csp = r.headers["content-security-policy"]
             assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-            dom = chromium_dom(url, tmp_path)
+            dom = browser_dom(url, tmp_path)
             no_live_markup(dom)
             assert 'class="tianyan-js"' in dom  # our same-origin script did run (and the page rendered)
         asset = httpx.get(f"{base}/data_docs/static/tianyan/bootstrap.min.css")
         assert asset.status_code == 200 and "Bootstrap v4.5.3" in asset.text
     # Opened from disk (a copy mailed or saved), the page's own CSP meta tag still forbids inline script.
-    no_live_markup(chromium_dom(run_page.as_uri(), tmp_path))
+    no_live_markup(browser_dom(run_page.as_uri(), tmp_path))
 
 
 @pytest.fixture
@@ -181,17 +147,17 @@ def test_plugin_pages_and_report_escape_hostile_values(hostile_warehouse, tmp_pa
     state = tmp_path / "state"
     report = write_report(as_of, state / "reports", url)
     assert "Content-Security-Policy" in report.read_text(encoding="utf-8")
-    no_live_markup(chromium_dom(report.as_uri(), tmp_path))  # a copy opened from disk or a mail
+    no_live_markup(browser_dom(report.as_uri(), tmp_path))  # a copy opened from disk or a mail
     monkeypatch.setattr(paths, "STATE_DIR", state)
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", url)
     plugin = load_plugin()
-    with serve(plugin.app) as base:
+    with serve_app(plugin.app) as base:
         for route in ("/feeds", "/departments/discipline", "/report", "/"):
             r = httpx.get(base + route)
             assert r.status_code == 200, route
             assert "script-src 'none'" in r.headers["content-security-policy"], route
             assert "<script" not in r.text.lower(), route
-            dom = chromium_dom(base + route, tmp_path)
+            dom = browser_dom(base + route, tmp_path)
             no_live_markup(dom)
             if route in ("/feeds", "/report"):
                 assert "&lt;script&gt;" in dom, route  # the hostile value is there, as text

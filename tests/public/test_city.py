@@ -13,16 +13,13 @@ import html as htmlmod
 import http.server
 import os
 import re
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import zxingcpp
+from browser import CHROMIUM, screenshot, serve_app
 from citylib import load_dates
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -37,7 +34,6 @@ from tianyan.registry import load_feeds
 from tianyan.warehouse.migrate import migrate
 
 AS_OF = dt.date(2026, 11, 27)
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
 @pytest.fixture(scope="module")
@@ -198,33 +194,8 @@ def _serve_folder(folder: Path):
         server.shutdown()
 
 
-@contextlib.contextmanager
-def _serve_app(app):
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def _shot(url: str, out: Path, size: str, tmp: Path) -> None:
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-dev-shm-usage", f"--user-data-dir={tmp / f'profile-{time.monotonic_ns()}'}",
-             f"--window-size={size}", f"--screenshot={out}", url]
-    subprocess.run(flags, check=True, timeout=120, capture_output=True)
+    screenshot(url, out, size, tmp, "--hide-scrollbars")
     with Image.open(out) as img:  # a rendered page, not a blank one
         assert img.size[0] > 300 and len(set(img.convert("L").resize((60, 60)).getdata())) > 5
 
@@ -237,5 +208,5 @@ def screenshots(site: Path, cfg, intake: Intake, ticket: str, page: str, tmp: Pa
     with _serve_folder(site) as base:
         _shot(f"{base}/{page}/", out_dir / "village-page.png", "412,2400", tmp)
         _shot(f"{base}/{page}/poster.png", out_dir / "poster.png", "1240,1754", tmp)
-    with _serve_app(create_app(intake)) as base:
+    with serve_app(create_app(intake)) as base:
         _shot(f"{base}/ticket?no={ticket}", out_dir / "ticket-lookup.png", "412,900", tmp)

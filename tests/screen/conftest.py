@@ -1,5 +1,5 @@
 """Fixtures of the screening tests: a migrated warehouse of their own and a connection whose work is
-rolled back after each test."""
+rolled back after each test (tests/dblib.py)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from dblib import own_warehouse, rolled_back
 
 
 @pytest.fixture(scope="session")
 def screen_url(make_database) -> Iterator[str]:
-    from tianyan.warehouse.conn import engine
-    from tianyan.warehouse.migrate import migrate
-
-    url = make_database("screen")
-    migrate(url)
-    yield url
-    engine(url).dispose()
+    yield from own_warehouse(make_database, "screen")
 
 
 @pytest.fixture
 def db(screen_url: str) -> Iterator[sa.Connection]:
-    eng = sa.create_engine(screen_url)
-    with eng.connect() as conn:
-        trans = conn.begin()
-        try:
-            yield conn
-        finally:
-            trans.rollback()
-    eng.dispose()
+    yield from rolled_back(screen_url)
