@@ -15,24 +15,14 @@
 
 create or replace view core.relative as
 select
-    d.official_id_no as person_id,
-    d.relative_id_no as relative_id,
+    d.person_id,
+    d.relative_id,
     'DECLARED' as kind,
     d.relation,
     cast('0001-01-01' as date) as valid_from,
     cast(null as date) as valid_to
-from discipline.official_relatives as d
-where d.official_id_no <> d.relative_id_no
-union all
-select
-    d.relative_id_no as person_id,
-    d.official_id_no as relative_id,
-    'DECLARED' as kind,
-    d.relation,
-    cast('0001-01-01' as date) as valid_from,
-    cast(null as date) as valid_to
-from discipline.official_relatives as d
-where d.official_id_no <> d.relative_id_no
+from core.declaration as d
+where d.person_id <> d.relative_id
 union all
 select
     s.person_id,

@@ -9,22 +9,7 @@
 -- active on d when start_date <= d and (end_date is null or end_date >= d).
 
 create or replace view core.official_kin as
-with declaration as (
-    -- A declaration links the two people both ways.
-    select
-        official_id_no as id_no,
-        relative_id_no as kin_id_no,
-        relation
-    from discipline.official_relatives
-    union all
-    select
-        relative_id_no as id_no,
-        official_id_no as kin_id_no,
-        relation
-    from discipline.official_relatives
-),
-
-kin as (
+with kin as (
     select
         o.appointment_id,
         o.id_no as kin_id_no,
@@ -36,13 +21,13 @@ kin as (
     union all
     select
         o.appointment_id,
-        d.kin_id_no,
+        d.relative_id as kin_id_no,
         'DECLARED' as kin_kind,
         d.relation as kin_relation,
         cast('0001-01-01' as date) as kin_valid_from,
         cast(null as date) as kin_valid_to
     from organization.officials as o
-    inner join declaration as d on o.id_no = d.id_no
+    inner join core.declaration as d on o.id_no = d.person_id
     union all
     select
         o.appointment_id,

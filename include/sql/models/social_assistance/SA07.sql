@@ -22,16 +22,8 @@ approver_kin as (
         'DECLARED' as kind,
         d.relation
     from enrollment
-    inner join discipline.official_relatives as d
-        on enrollment.approver_id_no = d.official_id_no and enrollment.id_no = d.relative_id_no
-    union all
-    select
-        enrollment.enrollment_id,
-        'DECLARED' as kind,
-        d.relation
-    from enrollment
-    inner join discipline.official_relatives as d
-        on enrollment.approver_id_no = d.relative_id_no and enrollment.id_no = d.official_id_no
+    inner join core.declaration as d
+        on enrollment.approver_id_no = d.person_id and enrollment.id_no = d.relative_id
     union all
     select
         enrollment.enrollment_id,

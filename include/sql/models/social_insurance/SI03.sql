@@ -6,7 +6,7 @@
 -- least one entire calendar month inside the post.
 -- One alert per post and cause (death, or the custody record).
 with post as (
-    select * from core.welfare_post(cast(:as_of as date))
+    select * from core.welfare_post_active(cast(:as_of as date))
 ),
 
 death_hit as (
@@ -88,7 +88,7 @@ select
         + extract(month from post.last_day) - extract(month from hits.ghost_from) + 1
     ) as amount,
     jsonb_build_array(
-        post.item,
+        post.evidence,
         hits.item
     ) as evidence
 from hits

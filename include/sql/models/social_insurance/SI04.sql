@@ -4,19 +4,7 @@
 -- of employer_unit_code, or for a village official q of the post region_code
 -- (rank VILLAGE, jurisdiction_region_code = region_code); q in office and the
 -- relationship holding on the post start_date (core.official_kin).
-with post as (
-    select
-        p.post_id,
-        p.id_no,
-        p.employer_unit_code,
-        p.region_code,
-        p.start_date,
-        p.end_date,
-        p.monthly_subsidy
-    from human_resources.public_welfare_posts as p
-),
-
-kin as (
+with kin as (
     select
         post.post_id,
         k.appointment_id,
@@ -28,7 +16,7 @@ kin as (
         k.end_date,
         k.kin_kind,
         k.kin_relation
-    from post
+    from core.welfare_post as post
     inner join core.official_kin as k on post.id_no = k.kin_id_no
     where
         (
@@ -66,14 +54,7 @@ select
     post.employer_unit_code as unit_code,
     post.monthly_subsidy as amount,
     jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'human_resources.public_welfare_posts',
-            'key', post.post_id,
-            'values', jsonb_build_object(
-                'employer_unit_code', post.employer_unit_code, 'start_date', post.start_date,
-                'end_date', post.end_date, 'monthly_subsidy', post.monthly_subsidy
-            )
-        )
+        post.evidence
     ) || hits.officials as evidence
 from hits
-inner join post on hits.post_id = post.post_id
+inner join core.welfare_post as post on hits.post_id = post.post_id

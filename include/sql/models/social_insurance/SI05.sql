@@ -3,7 +3,7 @@
 -- overlaps month P) while the holder has a contribution_base >= :wage_min in P.
 -- One alert per post; the evidence lists the periods.
 with post as (
-    select * from core.welfare_post(cast(:as_of as date))
+    select * from core.welfare_post_active(cast(:as_of as date))
 ),
 
 hits as (
@@ -38,7 +38,7 @@ select
     post.employer_unit_code as unit_code,
     post.monthly_subsidy * hits.periods as amount,
     jsonb_build_array(
-        post.item
+        post.evidence
     ) || hits.contributions as evidence
 from hits
 inner join post on hits.post_id = post.post_id
