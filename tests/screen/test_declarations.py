@@ -56,3 +56,19 @@ def test_item_from_row_inverts_the_mapping():
         "kind": "payment", "program": "DISABILITY_CARE", "ref": "P1", "payee_id_no": "X", "period": "2024-01",
         "amount": 1}
     assert item_from_row("agriculture.collective_ledger", {"direction": "IN"}) is None
+
+
+def test_one_statement_binds_each_models_own_parameters():
+    """union_sql renames every parameter but :as_of per model, so two models with a parameter of the
+    same name (and different values) each get their own."""
+    import sqlalchemy as sa
+
+    from tianyan.screen.engine import union_sql
+
+    sm = screenable_models()
+    ids = tuple(sorted(sm))
+    got = set(sa.text(union_sql(ids))._bindparams)
+    want = {"as_of"} | {f"m{pos}_{name}" for pos, mid in enumerate(ids)
+                        for name in sa.text(sm[mid].sql)._bindparams if name != "as_of"}
+    assert got == want
+    assert union_sql(ids).count(" as screen_model, ") == len(ids)

@@ -45,6 +45,11 @@ from tianyan.warehouse.sqlfiles import statements
 
 ROLE = "tianyan_screen"
 BATCH_ID = "screen"
+# Planner settings of a screening session (plans only, never answers). The models' statements over a
+# few candidate rows are short, but their estimated cost includes the reference scans (household
+# history windows, death sources) and passes jit_above_cost on a large city: compiling the plan
+# then costs more than running it.
+SESSION_SETTINGS = {"jit": "off"}
 _VIEW = re.compile(r"create\s+or\s+replace\s+view\s+core\.(\w+)\s+as\s", re.IGNORECASE)
 _FUNCTION = re.compile(r"create\s+or\s+replace\s+function\s+core\.(\w+)\s*\(", re.IGNORECASE)
 
@@ -167,6 +172,8 @@ def prepare_session(conn: sa.Connection) -> None:
     feeds = load_feeds()
     conn.execute(sa.text(f"set role {ROLE}"))
     conn.execute(sa.text("set timezone = 'Asia/Shanghai'"))
+    for name, value in SESSION_SETTINGS.items():
+        conn.execute(sa.text(f"set {name} = '{value}'"))
     for f in screen_feeds():
         dept, name = f.split(".")
         hist = history_temp(f)
@@ -258,8 +265,7 @@ def evaluate(conn: sa.Connection, candidates: list[Candidate], as_of: dt.date,
     # Rules that judge the row alone run on the candidates alone; then the loaded rows that the
     # other rules compare with (their ``context``) are added and those rules run.
     alone = [s for s in wanted if not (set(s.context) & set(by_feed))]
-    for s in alone:
-        _run(conn, s, as_of, by_feed, ev, (params or {}).get(s.model.id))
+    _run_all(conn, alone, as_of, by_feed, ev, params)
     with_context = [s for s in wanted if s not in alone]
     if with_context:
         for feed, keys in by_feed.items():
@@ -273,17 +279,66 @@ def evaluate(conn: sa.Connection, candidates: list[Candidate], as_of: dt.date,
                 f'insert into pg_temp.{hist} select h.* from "{dept}"."{name}{HISTORY_SUFFIX}" as h '
                 f'where ({match}) and h."{key_col}" <> all(cast(:keys as text[]))'), {"keys": list(keys)})
             conn.execute(sa.text(f"analyze pg_temp.{hist}"))
-        for s in with_context:
-            _run(conn, s, as_of, by_feed, ev, (params or {}).get(s.model.id))
+        _run_all(conn, with_context, as_of, by_feed, ev, params)
     return ev
+
+
+# sa.text's own bind-parameter syntax (":name", not "::type" casts nor "\\:"), so renaming finds
+# exactly the parameters sa.text would bind.
+_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+_CAST = {"subject_kind": "text", "subject_id": "text", "evidence_key": "text", "region_code": "text",
+         "unit_code": "text", "amount": "numeric", "evidence": "jsonb"}
+
+
+@cache
+def union_sql(model_ids: tuple[str, ...]) -> str:
+    """One statement for several models: each model's (rewritten) SQL as a subquery tagged with its
+    position, ``union all``-ed, its parameters renamed ``:m<pos>_<name>`` (``:as_of`` is shared), so
+    a request costs one round trip and one plan per phase instead of one per model. The text is
+    built once per set of models (psycopg prepares it after a few executions on a connection)."""
+    assert set(OUTPUT_COLUMNS) == set(_CAST)
+    sm = screenable_models()
+    parts = []
+    for pos, mid in enumerate(model_ids):
+        body = _BIND.sub(lambda m, pos=pos: ":as_of" if m[1] == "as_of" else f":m{pos}_{m[1]}", sm[mid].sql)
+        cols = ", ".join(f"cast(q.{c} as {_CAST[c]}) as {c}" for c in OUTPUT_COLUMNS)
+        parts.append(f"select {pos} as screen_model, {cols} from (\n{body}\n) as q")
+    return "\nunion all\n".join(parts)
+
+
+def _run_all(conn: sa.Connection, models: list[Screenable], as_of: dt.date, by_feed: dict[str, dict[str, int]],
+             ev: Evaluation, params: dict[str, dict] | None = None) -> None:
+    """The models of one phase in a single statement (union_sql); hits as _run would give them."""
+    if not models:
+        return
+    started = time.perf_counter()
+    ids = tuple(s.model.id for s in models)
+    binds: dict[str, Any] = {"as_of": as_of}
+    for pos, s in enumerate(models):
+        own = (params or {}).get(s.model.id) or {}
+        for k, v in {**s.binds, **{k: v for k, v in own.items() if k in s.binds}}.items():
+            binds[f"m{pos}_{k}"] = v
+    rows: dict[int, list] = {}
+    for r in conn.execute(sa.text(union_sql(ids)), binds):
+        rows.setdefault(r[0], []).append(r[1:])
+    for pos, s in enumerate(models):
+        ev.models_run.append(s.model.id)
+        _hits(s, rows.get(pos, []), by_feed, ev)
+    ev.timings_ms["+".join(ids)] = round((time.perf_counter() - started) * 1000, 2)
 
 
 def _run(conn: sa.Connection, s: Screenable, as_of: dt.date, by_feed: dict[str, dict[str, int]],
          ev: Evaluation, params: dict | None = None) -> None:
+    """One model on its own statement (the reference the single statement is tested against)."""
     started = time.perf_counter()
     binds = {**s.binds, **{k: v for k, v in (params or {}).items() if k in s.binds}, "as_of": as_of}
     result = conn.execute(sa.text(s.sql), binds)
     ev.models_run.append(s.model.id)
+    _hits(s, list(result), by_feed, ev)
+    ev.timings_ms[s.model.id] = round((time.perf_counter() - started) * 1000, 2)
+
+
+def _hits(s: Screenable, result: list, by_feed: dict[str, dict[str, int]], ev: Evaluation) -> None:
     m = s.model
     for r in result:
         row = dict(zip(OUTPUT_COLUMNS, r, strict=True))
@@ -293,7 +348,6 @@ def _run(conn: sa.Connection, s: Screenable, as_of: dt.date, by_feed: dict[str, 
             ev.hits.setdefault(idx, []).append(Hit(
                 m.id, m.title_en, m.title_zh, m.severity, row["subject_kind"], row["subject_id"],
                 row["evidence_key"], row["region_code"], row["unit_code"], row["amount"], row["evidence"]))
-    ev.timings_ms[m.id] = round((time.perf_counter() - started) * 1000, 2)
 
 
 class SessionPool:
