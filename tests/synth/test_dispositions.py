@@ -18,7 +18,7 @@ from tianyan.registry.models import load_models
 from tianyan.scoring import whatif
 from tianyan.scoring.evaluate import compare, current_alerts, read_answer_key
 from tianyan.scoring.runner import run_model
-from tianyan.synth import generate
+from tianyan.synth import generate, oversight
 from tianyan.synth.oversight import EVIDENCE_ROWS
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +40,8 @@ def test_one_date_has_no_decided_outcomes(tmp_path):
     assert outcomes(drop, AS_OF) == []
 
 
-def test_outcomes_of_planted_alerts_land_on_them(make_database, tmp_path):
+def test_outcomes_of_planted_alerts_land_on_them(make_database, tmp_path, monkeypatch):
+    monkeypatch.setattr(oversight, "DECISION_DAYS", 1)  # all decided on the second date, the last one here
     drop = tmp_path / "city"
     generate(drop, residents=2000, seed=7, as_of=AS_OF, days=2)
     d2 = AS_OF + dt.timedelta(days=1)

@@ -97,8 +97,9 @@ def alert_id(model_id: str, subject_kind: str, subject_id: str, evidence_key: st
 
 def decided(ctx: Ctx, key: list[dict]) -> None:
     """Outcomes for the planted positives of the models in EVIDENCE_ROWS, recorded from the second
-    delivery date on (the alerts are raised on the first): per model a realistic mix of confirmed and
-    dismissed, at least one decided. Its own random stream, so the other feeds keep their bytes."""
+    delivery date on (the alerts are raised on the first), within DECISION_DAYS: per model a realistic
+    mix of confirmed and dismissed, at least one decided (once the city runs that long). Its own random
+    stream, so the other feeds keep their bytes."""
     if ctx.days <= 1:
         return
     rng = np.random.default_rng([ctx.seed, zlib.crc32(b"alert_dispositions.decided")])
@@ -118,10 +119,10 @@ def decided(ctx: Ctx, key: list[dict]) -> None:
     still_open = rng.random(n) < OPEN_SHARE
     first = np.unique([m for m, _ in alerts], return_index=True)[1]
     still_open[first] = False  # every model has an outcome to estimate its precision from
-    day = rng.integers(1, min(ctx.end, DECISION_DAYS) + 1, n)
+    day = rng.integers(1, DECISION_DAYS + 1, n)
     cents = rng.integers(20_000, 600_000, n)
     recovered = np.where(np.isin(outcome, OUTCOMES[:2]), cents, 0)
-    keep = ~still_open
+    keep = ~still_open & (day <= ctx.end)  # a city of fewer dates ends before some are decided
     ctx.add("discipline.alert_dispositions", day[keep], alert_id=np.array([a for _, a in alerts], dtype=object)[keep],
             outcome=outcome[keep], amount_recovered=money(recovered[keep]),
             note=np.where(np.isin(outcome[keep], OUTCOMES[:2]), "线索属实", "核查未发现问题").astype(object),
