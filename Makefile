@@ -55,7 +55,7 @@ bench-cycle: install
 
 # A small city over 90 days, each date loaded, scored and refreshed (`tianyan backfill --direct`: the DAGs'
 # steps in-process), for the panorama's 90-day trends and the what-if's recorded outcomes. About 25 s to
-# generate and 13-47 s a date (90 dates: 28 min) on a shared 2-core machine (docs/operations.md section 3).
+# generate and a median 13 s a date (90 dates: 28 min) on a shared 2-core machine (docs/operations.md section 3).
 BACKFILL_DROP ?= backfill-drop
 BACKFILL_DAYS ?= 90
 BACKFILL_RESIDENTS ?= 2000
