@@ -9,9 +9,10 @@ import re
 import httpx
 import pytest
 import sqlalchemy as sa
+from browser import serve_app as serve
 from fastapi import FastAPI
 from rules_city import D, city, pid
-from test_hostile_values import load_plugin, serve
+from test_hostile_values import load_plugin
 
 from tianyan.registry.models import load_models
 from tianyan.scoring.runner import run_model
