@@ -11,9 +11,12 @@ import re
 import httpx
 import pytest
 import sqlalchemy as sa
+from browser import CHROMIUM
+from browser import dom as chromium_dom
+from browser import serve_app as serve
 from fastapi import FastAPI
 from lifecycle_city import D0, DISTRICT_A, add_dispositions, build_city
-from test_hostile_values import CHROMIUM, HOSTILE, MARK, chromium_dom, load_plugin, no_live_markup, serve
+from test_hostile_values import HOSTILE, MARK, load_plugin, no_live_markup
 
 from tianyan.scoring.marts import refresh
 

@@ -9,9 +9,10 @@ import re
 import httpx
 import pytest
 import sqlalchemy as sa
+from browser import serve_app as serve
 from fastapi import FastAPI
 from rules_city import D, city, pid
-from test_hostile_values import load_plugin, serve
+from test_hostile_values import load_plugin
 
 from tianyan.registry.models import load_models
 from tianyan.scoring.runner import run_model
@@ -74,6 +75,8 @@ def test_lower_car_price_min_from_the_browser(site):
                          done.text)  # the re-scoring run names settings version 1
         back = post(client, base, "/tianyan/rules/rollback", {"version": "0", "reason": "back to the file"})
         assert "rolled back as version 2" in back.text and "rollback to 0" in back.text
+        runs = client.get(base + "/tianyan/rules?model=SA02").text  # the history and that model's runs
+        assert "rollback to 0" in runs and "<td>SA02</td>" in runs and not re.search(r"<td>SA0[^2]</td>", runs)
     eng = sa.create_engine(url)
     with eng.connect() as c:
         assert c.execute(sa.text("select count(*) from alerts.alert where status <> 'RESOLVED'")).scalar() == 1

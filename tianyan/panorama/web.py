@@ -368,8 +368,8 @@ def build_router(get_user) -> APIRouter:
                     csp=FORM_CSP)
 
     @router.get("/rules", response_class=HTMLResponse)
-    def rules(user: User):
-        return page("Rule settings", _history_body(user.get_name()) + _runs_body(), csp=FORM_CSP)
+    def rules(user: User, model: str | None = None):  # ?model=SA02: that model's runs only
+        return page("Rule settings", _history_body(user.get_name()) + _runs_body(model or None), csp=FORM_CSP)
 
     @router.post("/rules/rollback")
     async def rules_rollback(request: Request, user: User):

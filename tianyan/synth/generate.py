@@ -64,7 +64,7 @@ def generate(drop, residents: int, seed: int, as_of: dt.date, days: int = 1) -> 
     rural.transport(ctx, fleet)
     oversight.complaints(ctx, city)
     oversight.audit(ctx, city)
-    oversight.dispositions(ctx)
+    oversight.dispositions(ctx, key)
     later_changes(ctx, city, eco)
     out.run()
     feeds, quarantine = out.result()
