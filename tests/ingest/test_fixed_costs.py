@@ -1,5 +1,5 @@
 """Fixed per-delivery costs cut (issue 14) without changing what a delivery gives: GX's configuration
-memo gives the same failures, and Data Docs are recorded per delivery but built once, on request,
+and metric-id memos give the same failures, and Data Docs are recorded per delivery but built once, on request,
 with the same masked, sanitised content."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tianyan.warehouse.migrate import migrate
 
 DEATH = "health.death_certificates"
 PAYMENTS = load_feeds()["civil_affairs.assistance_payments"]
+CONTRIBUTIONS = load_feeds()["human_resources.social_insurance_contributions"]
 PERSON = id18(7, birth="19700101")
 _REAL = id18(9, birth="19400101")
 BAD_ID = _REAL[:-1] + ("1" if _REAL[-1] != "1" else "2")  # wrong check digit
@@ -70,6 +71,88 @@ def test_configuration_memo_gives_the_same_failures_and_goes_away(state):
     assert got == set(map(tuple, plain.failures[["row", "rule", "column", "message"]].to_numpy().tolist()))
     assert {r for _, r, _, _ in got} >= {"id18", "period", "unique"}
     assert with_memo.expectations == plain.expectations > 0
+
+
+def _contributions():
+    """Failing rows of every rule of the suite: required, id18, birth_date, uscc, period, bound."""
+    import pandas as pd
+
+    from tianyan.synth.ids import uscc
+
+    good = [PERSON, uscc("91", 110101, 1), "2025-06", "1000.00"]
+    rows = [list(good) for _ in range(14)]
+    rows[1][0] = None
+    rows[2][0] = BAD_ID
+    rows[3][0] = id18(5, birth="20300101")  # born after the delivery date
+    rows[4][1] = uscc("91", 110101, 2)[:-1] + "!"
+    rows[5][1] = None
+    rows[6][2] = "2025-13"
+    rows[7][2] = None
+    rows[8][3] = "-5"
+    rows[9][3] = "0"  # strict_min
+    rows[10][3] = None
+    rows[11] = [BAD_ID, None, "2025-00", "abc"]  # one row, four rules
+    return pd.DataFrame(rows, columns=CONTRIBUTIONS.column_names, dtype=object)
+
+
+def _outcome(out):
+    return (sorted(map(tuple, out.failures[["row", "rule", "column", "message"]].to_numpy().tolist())),
+            out.expectations, out.success,
+            {k: out.statistics[k] for k in ("evaluated_expectations", "successful_expectations",
+                                            "unsuccessful_expectations", "failures_by_rule")})
+
+
+@pytest.mark.parametrize(("feed", "frame", "rules"), [
+    (PAYMENTS, _payments, {"id18", "period", "unique"}),
+    (CONTRIBUTIONS, _contributions, {"required", "id18", "birth_date", "uscc", "period", "bound"}),
+], ids=["payments", "contributions"])
+def test_metric_id_memo_gives_the_same_results_and_goes_away(state, feed, frame, rules):
+    from great_expectations.core.id_dict import IDDict
+
+    original = IDDict.__dict__["to_id"]  # the memo replaces this method for one run
+    day = dt.date(2025, 6, 30)
+    with_memo = validate.validate(feed, frame(), batch_id="memo", data_docs=False, delivery_date=day)
+    assert IDDict.__dict__["to_id"] is original  # restored after the run
+    real = validate._metric_ids_memoised
+    try:
+        import contextlib
+
+        validate._metric_ids_memoised = contextlib.nullcontext
+        plain = validate.validate(feed, frame(), batch_id="plain", data_docs=False, delivery_date=day)
+    finally:
+        validate._metric_ids_memoised = real
+    assert _outcome(with_memo) == _outcome(plain)
+    assert set(with_memo.failures["rule"]) >= rules
+    assert not with_memo.success and with_memo.expectations > 0
+
+
+def test_metric_ids_are_gx_s_own_and_never_shared_by_different_kwargs():
+    """Kwargs Python calls equal (1 == 1.0 == True, 0.0 == -0.0) or that differ only in order or type
+    get the id GX gives them, whichever comes first; values the memo cannot key go to GX unchanged."""
+    import numpy as np
+    from great_expectations.core.id_dict import IDDict
+
+    def kinds():
+        base = {"column": "amount", "batch_id": "b", "row_condition": None}
+        values = [1, 1.0, True, 0.0, -0.0, float("nan"), "1", None, [1, 2], (1, 2), [2, 1], {"a": 1, "b": 2},
+                  {"b": 2, "a": 1}, IDDict({"a": 1}), {"a": 1}, {"result_format": "COMPLETE"}, np.int64(1),
+                  {1, 2}, dt.date(2025, 1, 1), [1.0, 2]]
+        out = [IDDict(base, mostly=v) for v in values] + [IDDict(mostly=v) for v in values]
+        return out + [IDDict(), IDDict(base), IDDict(dict(reversed(base.items())))]
+
+    expected = [d.to_id() for d in kinds()]
+    assert len(set(expected)) > 30  # the cases are not all alike
+    for order in (kinds(), list(reversed(kinds()))):
+        with validate._metric_ids_memoised():
+            got = [d.to_id() for d in order] + [d.to_id() for d in order]  # second pass: memo hits
+        assert got == [d.to_id() for d in order] * 2
+    assert got[: len(expected)] == list(reversed(expected))
+    with validate._metric_ids_memoised():
+        d = IDDict(column="a", mostly=1)
+        first = d.to_id()
+        d["mostly"] = 0.5  # content-keyed: a changed dict gets its new id
+        assert d.to_id() != first and d.to_id() == IDDict(column="a", mostly=0.5).to_id()
+        assert d.to_id(id_keys=["column"]) == "column=a"
 
 
 def _deliver(landing, d, rows):

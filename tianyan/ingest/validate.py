@@ -256,6 +256,70 @@ def _configurations_memoised() -> Iterator[None]:
         objs.clear()
 
 
+class _Unkeyable(Exception):
+    """A value the id memo does not key (anything but plain JSON-like builtins): computed as GX does."""
+
+
+def _id_key(value: Any, iddict: type) -> Any:
+    """An exact, hashable image of a plain value: equal keys only for values GX gives the same id.
+
+    Each value is tagged with its exact type, so 1, 1.0 and True (equal and equally hashed in Python)
+    never share a key, nor a dict with an IDDict; floats are keyed by ``repr`` (exact, and tells -0.0
+    from 0.0, which JSON does too); dict items keep their order (a one-key id is ``str`` of the value,
+    which shows nested order). Anything else -- sets (their order is not their content), numpy and
+    pandas objects, enums, dates, subclasses -- raises _Unkeyable. ``iddict``: GX's IDDict class."""
+    t = type(value)
+    if value is None or t is str or t is int or t is bool:
+        return (t, value)
+    if t is float:
+        return (t, repr(value))
+    if t is list or t is tuple:
+        return (t, tuple(_id_key(v, iddict) for v in value))
+    if t is dict or t is iddict:
+        return (t, tuple((_id_key(k, iddict), _id_key(v, iddict)) for k, v in value.items()))
+    raise _Unkeyable
+
+
+@contextlib.contextmanager
+def _metric_ids_memoised() -> Iterator[None]:
+    """Within one validation run, compute the id of each distinct set of metric kwargs once.
+
+    Planning a run builds a MetricConfiguration per metric and dependency (~500 for 9 expectations),
+    and each hashes its domain and value kwargs with ``IDDict.to_id``: GX's convert_to_json_serializable
+    (numpy type checks for every value) then md5 of the JSON -- most of the wall clock of a small
+    delivery (issue 14, docs/performance.md section 7), for a few dozen distinct kwargs. The memo is keyed
+    by the content itself (``_id_key``: exact types and values, never object identity), so two kwargs
+    share an id only when GX would give them the same one -- a wrong hit would hand one metric another's
+    value; kwargs holding anything but plain builtins, and calls with explicit id keys, go to GX as
+    before. Ids depend on the kwargs only (never the batch data), and the memo and the original method
+    come back when the run ends; the caller holds the runtime lock, so no other GX work of this process
+    sees it. tests/ingest/test_fixed_costs.py checks the method still exists and that results are
+    identical with and without the memo."""
+    from great_expectations.core.id_dict import IDDict
+
+    original = IDDict.__dict__["to_id"]
+    memo: dict[Any, Any] = {}
+
+    def to_id(self, id_keys=None, id_ignore_keys=None):
+        if id_keys is not None or id_ignore_keys is not None:
+            return original(self, id_keys, id_ignore_keys)
+        try:
+            key = (type(self), frozenset(self._id_ignore_keys), _id_key(self, IDDict))
+        except _Unkeyable:
+            return original(self)
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = original(self)
+        return got
+
+    IDDict.to_id = to_id
+    try:
+        yield
+    finally:
+        IDDict.to_id = original
+        memo.clear()
+
+
 _runtimes: dict[Path, _Runtime] = {}
 _runtime_lock = threading.Lock()
 
@@ -443,7 +507,7 @@ def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool
             batch_parameters={"dataframe": _text_columns(df)},
             result_format=RESULT_FORMAT,
         )
-        with _configurations_memoised():
+        with _configurations_memoised(), _metric_ids_memoised():
             result = validator.validate_expectation_suite(
                 prepared.suite, expectation_parameters={"delivery_date": delivery_date.isoformat()})
         gx_seconds = time.perf_counter() - started
