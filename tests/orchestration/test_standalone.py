@@ -117,7 +117,9 @@ def test_exchange_serve_prints_token_connections_and_a_ready_line(tmp_path, make
     page.write_text(json.dumps({"items": [], "next_page": None}))
     env = {**os.environ, "AIRFLOW_CONN_EXCHANGE_DB": make_database("serve_ex")}
     proc = subprocess.Popen([sys.executable, "-m", "tianyan.cli", "exchange", "serve", "--drop", str(drop), "--port", "0"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=paths.ROOT)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=paths.ROOT,
+                            # as a shell's background job starts it: Ctrl-C must still stop it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines: list[str] = []
     try:
         deadline = time.monotonic() + 60
@@ -141,7 +143,7 @@ def test_exchange_serve_prints_token_connections_and_a_ready_line(tmp_path, make
         assert r.status_code == 200 and r.json() == {"items": [], "next_page": None}
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(20)
+        assert proc.wait(20) == 0
 
 
 def test_ready_waits_for_every_dag_not_a_count(httpserver):

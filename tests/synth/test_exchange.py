@@ -198,8 +198,10 @@ def test_load_database_feeds_untyped_keeps_dirty_values(pg_url, tmp_path):
     assert _table(pg_url, "fiscal_payments", "pay_date")[0] == ("F1", "12 yuan", "2024-06-03 08:00:00", "2024/6/3")
 
 
-def test_serve_blocks_until_interrupted(drop):
-    """`serve` (behind `tianyan exchange serve`) reports its connections, serves, and stops on Ctrl-C."""
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_serve_blocks_until_interrupted(drop, stop):
+    """`serve` (behind `tianyan exchange serve`) reports its connections, serves, and stops on Ctrl-C or
+    SIGTERM, also when it was started with SIGINT ignored (a shell's background job inherits that)."""
     import signal
     import subprocess
     import sys
@@ -211,13 +213,14 @@ def test_serve_blocks_until_interrupted(drop):
         "    print(server.base_url, sorted(env)[0], flush=True)\n"
         f"serve({str(drop)!r}, port=0, token={TOKEN!r}, on_ready=ready)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         base, first_var = proc.stdout.readline().split()
         assert first_var == "AIRFLOW_CONN_DISCIPLINE_API"
         r = httpx.get(f"{base}/public_resources/tenders", params={"date": D, "page": 1}, headers=AUTH, timeout=5)
         assert r.status_code == 200
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, stop))
         assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:

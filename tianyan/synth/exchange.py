@@ -23,6 +23,7 @@ itself, a chain that never ends). Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hmac
@@ -30,6 +31,7 @@ import json
 import logging
 import re
 import secrets
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -489,6 +491,27 @@ def exchange_connections(server: ExchangeServer, db_url: str | None = None) -> d
     return env
 
 
+def _raise_interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _stopped_by_signals():
+    """Ctrl-C and SIGTERM (docker stop, systemd, a supervisor) both stop the server cleanly.
+
+    SIGINT is set explicitly: a process started with SIGINT ignored (a shell's background job, a
+    parent that ignores it) would otherwise inherit the ignore and never stop on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 def serve(
     drop: str | Path,
     port: int = 8765,
@@ -512,7 +535,7 @@ def serve(
         counts = load_database_feeds(drop, db_url, typed=typed)
         log.info("exchange: database feeds loaded: %s", counts)
     server = ExchangeServer(drop, token or secrets.token_urlsafe(24), host=host, port=port, failures=failures)
-    with server:
+    with server, _stopped_by_signals():
         if on_ready is not None:
             on_ready(server, exchange_connections(server, db_url))
         try:
