@@ -6,6 +6,7 @@ Stable interface (other tools script against it): command names, options and CSV
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import logging
@@ -116,6 +117,22 @@ def generate(
                   f"{len(manifest.get('feeds', {}))} feeds, dates {manifest.get('dates')}")
 
 
+@contextlib.contextmanager
+def _run_errors():
+    """How `run` and `backfill` end on a refused run (exit 2: nothing was done) or a warehouse lost
+    mid-run (exit 1): one line saying why, not a traceback."""
+    from tianyan.orchestration.inprocess import RunRefused, WarehouseUnreachable
+
+    try:
+        yield
+    except RunRefused as exc:
+        console.print(f"[red]refused[/]: {exc}")
+        raise typer.Exit(2) from None
+    except WarehouseUnreachable as exc:
+        console.print(f"[red]stopped[/]: {exc}")
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def run(
     drop: Annotated[str, typer.Option(help="Exchange drop folder (local path or fsspec URL)")],
@@ -128,8 +145,6 @@ def run(
 ) -> None:
     """Run logical date(s) through every department DAG and then scoring."""
     from tianyan.orchestration.inprocess import (
-        RunRefused,
-        WarehouseUnreachable,
         embedded_server_running,
         run_dates,
         stop_embedded_server_at_exit,
@@ -148,14 +163,9 @@ def run(
             failed.append(out)
 
     try:
-        run_dates(drop, dates, departments=department or None, scoring=scoring, on_step=step,
-                  full_rescore=full_rescore)
-    except RunRefused as exc:
-        console.print(f"[red]refused[/]: {exc}")
-        raise typer.Exit(2) from None
-    except WarehouseUnreachable as exc:
-        console.print(f"[red]stopped[/]: {exc}")
-        raise typer.Exit(1) from None
+        with _run_errors():
+            run_dates(drop, dates, departments=department or None, scoring=scoring, on_step=step,
+                      full_rescore=full_rescore)
     finally:
         # Airflow set the process's logging to its own INFO level; the console wants warnings only.
         logging.getLogger().setLevel(logging.WARNING)
@@ -193,7 +203,6 @@ def backfill(
     if department:
         raise typer.BadParameter("--direct loads every feed (no --department)")
     from tianyan.orchestration.backfill import backfill_direct
-    from tianyan.orchestration.inprocess import RunRefused, WarehouseUnreachable
 
     def day_done(r) -> None:
         bad = f" [red]{len(r.not_loaded)} not loaded[/] {', '.join(sorted(r.not_loaded))}" if r.not_loaded else ""
@@ -201,14 +210,8 @@ def backfill(
         console.print(f"{r.day} {r.loaded:>3} feeds loaded, models: {r.ran} ran, {r.carried} carried, "
                       f"{r.skipped} skipped{failed}{bad} ({r.seconds} s)")
 
-    try:
+    with _run_errors():
         results = backfill_direct(drop, dates, on_day=day_done)
-    except RunRefused as exc:
-        console.print(f"[red]refused[/]: {exc}")
-        raise typer.Exit(2) from None
-    except WarehouseUnreachable as exc:
-        console.print(f"[red]stopped[/]: {exc}")
-        raise typer.Exit(1) from None
     if any(r.failed or any(v.startswith(("rejected", "FAILED")) for v in r.not_loaded.values()) for r in results):
         raise typer.Exit(1)
 

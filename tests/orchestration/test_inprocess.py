@@ -202,3 +202,22 @@ def test_a_warehouse_that_dies_mid_run_stops_it_within_a_minute(tmp_path, env, m
         run_dates(str(drop), [OLD], departments=["health", "justice"], scoring=False, on_step=step)
     assert time.monotonic() - cut_at[0] < 60
     assert "stopped after dept_justice" in str(err.value) and "re-run" in str(err.value)
+
+
+@pytest.mark.parametrize("args", [["run", "--date", OLD.isoformat(), "--department", "health", "--no-scoring"],
+                                  ["backfill", "--start", OLD.isoformat(), "--end", OLD.isoformat(), "--direct"]])
+def test_the_cli_stops_with_one_line_when_the_warehouse_cannot_be_reached(tmp_path, env, args):
+    """`tianyan run` and `tianyan backfill --direct` end with exit 1 and a 'stopped:' line, no traceback."""
+    from typer.testing import CliRunner
+
+    from tianyan.cli import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here
+    env(f"postgresql+psycopg://postgres@127.0.0.1:{port}/nowhere")
+    out = CliRunner().invoke(app, [args[0], "--drop", str(tmp_path), *args[1:]])
+    text = " ".join(out.output.split())  # rich wraps at the terminal width
+    assert out.exit_code == 1, out.output
+    assert text.startswith("stopped: warehouse") and "cannot be reached" in text
+    assert "Traceback" not in text

@@ -16,7 +16,6 @@ from tianyan.orchestration.common import (
     PUBLIC_SITE_DAG_ID,
     default_args,
     local_date,
-    scoring_settle,
 )
 
 log = logging.getLogger(__name__)
@@ -49,6 +48,7 @@ def build_public_dag():
     from airflow.sdk import DAG, AssetAny, Param, task
 
     from tianyan.orchestration.common import feed_asset
+    from tianyan.orchestration.scoring import wait_for_loads_sensor
     from tianyan.registry import load_feeds
 
     feeds = load_feeds()
@@ -63,15 +63,6 @@ def build_public_dag():
         doc_md=doc_md(),
         params={"as_of": Param(None, type=["null", "string"], format="date", description="Publish as of this date")},
     ) as dag:
-        settle_max, settle_poke = scoring_settle()
-
-        @task.sensor(task_id="wait_for_loads", mode="reschedule", poke_interval=settle_poke,
-                     timeout=settle_max + 3600, retries=2)
-        def wait_for_loads(**context) -> bool:
-            from tianyan.orchestration.scoring import loads_settled
-
-            return loads_settled(context, settle_max, "publishing")
-
         @task
         def publish(**context) -> dict:
             from tianyan.public.site import publish as build
@@ -89,5 +80,5 @@ def build_public_dag():
             pub = build(as_of)
             return {"as_of": as_of.isoformat(), "site": str(pub.site), "villages": pub.villages, "units": pub.units}
 
-        wait_for_loads() >> publish()
+        wait_for_loads_sensor("publishing") >> publish()
     return dag

@@ -68,6 +68,22 @@ def loads_settled(context, settle_max: float, before: str) -> bool:
     return False
 
 
+def wait_for_loads_sensor(before: str):
+    """The ``wait_for_loads`` task of the scoring and publishing DAGs (``loads_settled``): a
+    reschedule-mode sensor, so it holds no worker slot between looks; it gives up an hour after
+    ``scoring_settle_max`` (when it would have proceeded anyway)."""
+    from airflow.sdk import task
+
+    settle_max, settle_poke = scoring_settle()
+
+    @task.sensor(task_id="wait_for_loads", mode="reschedule", poke_interval=settle_poke,
+                 timeout=settle_max + 3600, retries=2)
+    def wait_for_loads(**context) -> bool:
+        return loads_settled(context, settle_max, before)
+
+    return wait_for_loads()
+
+
 def loads_in_flight(ti) -> list[str]:
     """Department DAGs with a run that is queued or still loading (a run whose only unfinished work is
     a land task waiting for a late delivery does not count: scoring does not wait for deliveries)."""
@@ -142,13 +158,6 @@ def build_scoring_dag():
                 "full_rescore": Param(False, type="boolean",
                                       description="Run every enabled model (no carry-forward, no skip)")},
     ) as dag:
-        settle_max, settle_poke = scoring_settle()
-
-        @task.sensor(task_id="wait_for_loads", mode="reschedule", poke_interval=settle_poke,
-                     timeout=settle_max + 3600, retries=2)
-        def wait_for_loads(**context) -> bool:
-            return loads_settled(context, settle_max, "scoring")
-
         @task
         def plan(**context) -> dict:
             events = context.get("triggering_asset_events") or {}
@@ -242,7 +251,7 @@ def build_scoring_dag():
             return notify_new_high_alerts(dt.date.fromisoformat(p["as_of"]))
 
         p = plan()
-        wait_for_loads() >> p
+        wait_for_loads_sensor("scoring") >> p
         scores = score.expand(job=model_ids(p))
         marts = refresh_marts(p)
         [carry_forward(p), scores] >> marts >> [daily_report(p), announce_high_alerts(p)]
