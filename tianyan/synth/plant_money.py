@@ -8,6 +8,7 @@ import numpy as np
 from tianyan.synth.civil import unit_leader
 from tianyan.synth.ids import FULLWIDTH, LEGACY15, LOWER_X, dirtied
 from tianyan.synth.plant import Planter
+from tianyan.synth.plant_tenders import bid, firm, ordinary_tender, procurement_contract, rival, tender
 from tianyan.synth.rural import RATE, district_factor
 
 
@@ -126,92 +127,45 @@ def plant_vc06(planter: Planter) -> None:
 
 
 # ---- procurement -------------------------------------------------------------------------------
-def _procurement_contract(planter: Planter, unit: str, supplier: str, amount: float, sign: int = -100, tender: str | None = None) -> None:
-    planter.add("public_resources.contracts", sign, contract_id=f"HTPP{planter.serial():05d}", tender_id=tender, buyer_unit_code=unit,
-                supplier_uscc=supplier, amount=f"{amount:.2f}", sign_date=planter.date(sign), signer_id_no=None)
-
-
-def _tender(planter: Planter, unit: str, method: str = "OPEN", publish: int = -200, span: int = 25,
-            budget: float = 1_000_000) -> tuple[str, int]:
-    tid = f"ZBP{planter.serial():05d}"
-    planter.add("public_resources.tenders", publish, tender_id=tid, buyer_unit_code=unit, title="植入采购项目",
-                category="GOODS", method=method, budget_amount=f"{budget:.2f}", publish_date=planter.date(publish),
-                bid_deadline=planter.date(publish + span), region_code=str(planter.city.districts[0]) + "000000")
-    return tid, publish + span
-
-
-def _bid(planter: Planter, tid: str, deadline: int, supplier: str, amount: float, result: str = "LOST",
-         phone: str | None = None, ip: str | None = None) -> None:
-    k = planter.serial()
-    planter.add("public_resources.bids", deadline, tender_id=tid, bidder_uscc=supplier, bid_amount=f"{amount:.2f}",
-                submitted_at=planter.cal.t(deadline - 1, f"10:{k % 60:02d}:00"), contact_phone=phone or f"1390000{k:04d}",
-                submit_ip=ip or f"172.16.{k // 256 % 256}.{k % 256}", result=result)
-
-
-def _firm(planter: Planter, est: int = -3000, **kw) -> str:
-    return planter.enterprise(planter.person(age=45), est=est, **kw)
-
-
-def _gap(planter: Planter) -> float:
-    """A bid gap inside the background's band [0.04, 0.08] (PR09/PR10 compare every tender's gap to the city's),
-    spread evenly over [0.045, 0.075] so that the planted tenders do not pile up on one value."""
-    return 0.045 + 0.03 * ((planter.serial() * 0.6180339887) % 1)
-
-
-def _rival(planter: Planter, won: float, j: int = 0) -> float:
-    """The j-th losing bid above a winning bid: the first at an in-band gap, the next 2% apart."""
-    return round(won * (1 + _gap(planter)) * (1.02 ** j), 2)
-
-
-def _ordinary_tender(planter: Planter, unit: str, method="OPEN", span=25, n_valid=3, won=900_000.0, budget=1_000_000.0,
-                     publish=-200) -> str:
-    tid, dl = _tender(planter, unit, method, publish=publish, span=span, budget=budget)
-    _bid(planter, tid, dl, _firm(planter), won, "WON")
-    first = _rival(planter, won)
-    for j in range(n_valid - 1):
-        _bid(planter, tid, dl, _firm(planter), round(first * 1.02 ** j, 2))
-    return tid
-
-
 def plant_pr01(planter: Planter) -> None:
     u1, u2, u3 = planter.unit(), planter.unit(), planter.unit()
     o = planter.person(age=45)
     s = planter.wife(o, 43)
     planter.official(o, u1, "SECTION")
     e = planter.enterprise(s)
-    _procurement_contract(planter, u1, e, 80000)
+    procurement_contract(planter, u1, e, 80000)
     planter.answer("PR01", 1, e, "supplier run by the wife of an official of the buyer", kind="enterprise")
     o = planter.person(age=50)
     planter.official(o, u2, "DIVISION")
     c = planter.person(age=25)
     planter.declare(o, c, "CHILD")
-    e = _firm(planter)
+    e = firm(planter)
     planter.ent_person(e, c, dirt=LEGACY15 if c[6:8] == "19" else FULLWIDTH)
-    _procurement_contract(planter, u2, e, 90000)
+    procurement_contract(planter, u2, e, 90000)
     planter.answer("PR01", 1, e, "supplier's shareholder is the declared child of a buyer official", kind="enterprise")
     o = planter.person(age=50)
     s = planter.wife(o, 48)
     planter.official(o, u3, "SECTION", start=-2000, end=-500)
     e = planter.enterprise(s)
-    _procurement_contract(planter, u3, e, 70000)
+    procurement_contract(planter, u3, e, 70000)
     planter.answer("PR01", 0, e, "near-miss: the official left the buyer unit before the contract", kind="enterprise")
 
 
 def plant_pr02(planter: Planter) -> None:
     unit = planter.unit()
     for how in ("phone", "ip", "person", "none"):
-        tid, dl = _tender(planter, unit)
-        a, b, c = _firm(planter), _firm(planter), _firm(planter)
+        tid, dl = tender(planter, unit)
+        a, b, c = firm(planter), firm(planter), firm(planter)
         shared_phone = "13800138000" if how == "phone" else None
         shared_ip = "192.168.7.7" if how == "ip" else None
         if how == "person":
             sh = planter.person(age=50)
             planter.ent_person(a, sh)
             planter.ent_person(b, sh, dirt=FULLWIDTH)
-        second = _rival(planter, 900_000)
-        _bid(planter, tid, dl, a, 900_000, "WON", phone=shared_phone, ip=shared_ip)
-        _bid(planter, tid, dl, b, second, phone=shared_phone, ip=shared_ip)
-        _bid(planter, tid, dl, c, round(second * 1.02, 2))
+        second = rival(planter, 900_000)
+        bid(planter, tid, dl, a, 900_000, "WON", phone=shared_phone, ip=shared_ip)
+        bid(planter, tid, dl, b, second, phone=shared_phone, ip=shared_ip)
+        bid(planter, tid, dl, c, round(second * 1.02, 2))
         planter.answer("PR02", 0 if how == "none" else 1, tid,
                        "near-miss: three independent bidders" if how == "none" else f"two bidders share {how}",
                        kind="tender")
@@ -219,27 +173,27 @@ def plant_pr02(planter: Planter) -> None:
 
 def plant_pr03(planter: Planter) -> None:
     unit = planter.unit()
-    tid, dl = _tender(planter, unit)
-    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+    tid, dl = tender(planter, unit)
+    bid(planter, tid, dl, firm(planter), 900_000, "WON")
     planter.answer("PR03", 1, tid, "open tender with a single bid", kind="tender")
-    tid, dl = _tender(planter, planter.unit())  # its own buyer: 2 of 3 bids disqualified is not the buyer's habit (PR15)
-    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
-    _bid(planter, tid, dl, _firm(planter), 850_000, "DISQUALIFIED")
-    _bid(planter, tid, dl, _firm(planter), 860_000, "DISQUALIFIED")
+    tid, dl = tender(planter, planter.unit())  # its own buyer: 2 of 3 bids disqualified is not the buyer's habit (PR15)
+    bid(planter, tid, dl, firm(planter), 900_000, "WON")
+    bid(planter, tid, dl, firm(planter), 850_000, "DISQUALIFIED")
+    bid(planter, tid, dl, firm(planter), 860_000, "DISQUALIFIED")
     planter.answer("PR03", 1, tid, "open tender: three bids, two disqualified", kind="tender")
-    tid, dl = _tender(planter, unit, method="INVITED")
-    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
+    tid, dl = tender(planter, unit, method="INVITED")
+    bid(planter, tid, dl, firm(planter), 900_000, "WON")
     planter.answer("PR03", 0, tid, "near-miss: invited tender with one bid", kind="tender")
-    tid = _ordinary_tender(planter, unit, n_valid=2)
+    tid = ordinary_tender(planter, unit, n_valid=2)
     planter.answer("PR03", 0, tid, "near-miss: open tender with two valid bids", kind="tender")
 
 
 def plant_pr04(planter: Planter) -> None:
     unit = planter.unit()
     for signs, amount, exp in (((-100, -90), 120_000, 1), ((-100, -88, -76), 80_000, 1), ((-200, -160), 120_000, 0)):
-        e = _firm(planter)
+        e = firm(planter)
         for s in signs:
-            _procurement_contract(planter, unit, e, amount, sign=s)
+            procurement_contract(planter, unit, e, amount, sign=s)
         planter.answer("PR04", exp, e, f"{len(signs)} direct contracts of {amount} within {signs[-1] - signs[0]} days"
                        + ("" if exp else " (near-miss, window 30)"), kind="enterprise")
 
@@ -247,39 +201,39 @@ def plant_pr04(planter: Planter) -> None:
 def plant_pr05(planter: Planter) -> None:
     unit = planter.unit()
     for age_days, exp in ((30, 1), (89, 1), (90, 0)):
-        tid, dl = _tender(planter, unit, publish=-200)
-        young = _firm(planter, est=-200 - age_days)
-        _bid(planter, tid, dl, young, 900_000, "WON")
-        _bid(planter, tid, dl, _firm(planter), _rival(planter, 900_000))
+        tid, dl = tender(planter, unit, publish=-200)
+        young = firm(planter, est=-200 - age_days)
+        bid(planter, tid, dl, young, 900_000, "WON")
+        bid(planter, tid, dl, firm(planter), rival(planter, 900_000))
         planter.answer("PR05", exp, young, f"winner founded {age_days} days before publication", kind="enterprise")
-    tid, dl = _tender(planter, unit, publish=-200)
-    _bid(planter, tid, dl, _firm(planter), 900_000, "WON")
-    loser = _firm(planter, est=-210)
-    _bid(planter, tid, dl, loser, _rival(planter, 900_000))
+    tid, dl = tender(planter, unit, publish=-200)
+    bid(planter, tid, dl, firm(planter), 900_000, "WON")
+    loser = firm(planter, est=-210)
+    bid(planter, tid, dl, loser, rival(planter, 900_000))
     planter.answer("PR05", 0, loser, "near-miss: the young bidder lost", kind="enterprise")
 
 
 def plant_pr06(planter: Planter) -> None:
     unit = planter.unit()
     for won, exp in ((995_000, 1), (990_000, 1), (989_999, 0)):
-        tid, dl = _tender(planter, unit)
-        _bid(planter, tid, dl, _firm(planter), won, "WON")
-        _bid(planter, tid, dl, _firm(planter), _rival(planter, won))
+        tid, dl = tender(planter, unit)
+        bid(planter, tid, dl, firm(planter), won, "WON")
+        bid(planter, tid, dl, firm(planter), rival(planter, won))
         planter.answer("PR06", exp, tid, f"winning bid {won} of budget 1000000", kind="tender")
 
 
 def plant_pr07(planter: Planter) -> None:
     unit = planter.unit()
     for method, span, exp in (("OPEN", 15, 1), ("OPEN", 19, 1), ("OPEN", 20, 0), ("INQUIRY", 5, 0)):
-        tid = _ordinary_tender(planter, unit, method=method, span=span)
+        tid = ordinary_tender(planter, unit, method=method, span=span)
         planter.answer("PR07", exp, tid, f"{method} tender with a {span}-day bidding period", kind="tender")
 
 
 def plant_pr08(planter: Planter) -> None:
     unit = planter.unit()
     for status, sdate, sign, exp in (("REVOKED", -200, -100, 1), ("CANCELLED", -50, -50, 1), ("REVOKED", -30, -60, 0)):
-        e = _firm(planter, status=status, sdate=sdate)
-        _procurement_contract(planter, unit, e, 50000, sign=sign)
+        e = firm(planter, status=status, sdate=sdate)
+        procurement_contract(planter, unit, e, 50000, sign=sign)
         planter.answer("PR08", exp, e, f"contract on day {sign} with a supplier {status} on day {sdate}", kind="enterprise")
 
 
@@ -293,7 +247,7 @@ def _fiscal_payment(planter: Planter, unit: str, kind: str, payee: str, amount: 
 def plant_fi01(planter: Planter) -> None:
     for kind, gap, exp in (("ORG", 3, 1), ("PERSON", 6, 1), ("ORG", 7, 0)):
         unit = planter.unit()
-        payee = _firm(planter) if kind == "ORG" else planter.person(age=40)
+        payee = firm(planter) if kind == "ORG" else planter.person(age=40)
         amount = 12345.67 + planter.counter
         _fiscal_payment(planter, unit, kind, payee, amount, -100)
         _fiscal_payment(planter, unit, kind, payee, amount, -100 + gap)
@@ -303,7 +257,7 @@ def plant_fi01(planter: Planter) -> None:
 def plant_fi02(planter: Planter) -> None:
     unit = planter.unit()
     for status, sdate, pay, exp in (("REVOKED", -100, -50, 1), ("CANCELLED", -30, -29, 1), ("REVOKED", -40, -40, 0)):
-        e = _firm(planter, status=status, sdate=sdate)
+        e = firm(planter, status=status, sdate=sdate)
         _fiscal_payment(planter, unit, "ORG", e, 20000 + planter.counter, pay)
         planter.answer("FI02", exp, e, f"paid on day {pay}, {status} on day {sdate}", kind="enterprise")
 
@@ -320,7 +274,7 @@ def plant_fi03(planter: Planter) -> None:
     planter.official(o, u2, "DIVISION")
     sib = planter.person(age=47)
     planter.declare(o, sib, "SIBLING")
-    e = _firm(planter)
+    e = firm(planter)
     planter.ent_person(e, sib, dirt=LOWER_X if sib.endswith("X") else LEGACY15)
     _fiscal_payment(planter, u2, "ORG", e, 40000.5, -80)
     planter.answer("FI03", 1, e, "payee's shareholder is an official's declared sibling", kind="enterprise")
@@ -404,9 +358,9 @@ def plant_tr02(planter: Planter) -> None:
     plate = planter.car(owner, 100000, reg=-1500)
     _transport_subsidy(planter, plate, "PERSON", planter.person(age=40), -100)
     planter.answer("TR02", 1, plate, "taxi subsidy paid to someone else", kind="vehicle")
-    e = _firm(planter)
+    e = firm(planter)
     plate = planter.car(e, 500000, "LARGE_CAR", reg=-1500, kind="ORG")
-    _transport_subsidy(planter, plate, "ORG", _firm(planter), -100)
+    _transport_subsidy(planter, plate, "ORG", firm(planter), -100)
     planter.answer("TR02", 1, plate, "bus subsidy paid to another company", kind="vehicle")
     owner = planter.person(age=45)
     plate = planter.car(owner, 100000, reg=-1500)
@@ -433,7 +387,7 @@ def plant_rv01(planter: Planter) -> None:
     planter.official(clean, town, "SECTION")
     v = planter.village()
     q = planter.village_official(v)
-    e = _firm(planter)
+    e = firm(planter)
     planter.ent_person(e, q, dirt=FULLWIDTH)
     _project(planter, v, e, clean)
     planter.answer("RV01", 1, e, "a village cadre of the project village holds shares in the contractor", kind="enterprise")
@@ -470,7 +424,7 @@ def plant_rv02(planter: Planter) -> None:
     h, m = household()
     planter.income(m, y - 1, 150000)
     planter.income(m, y, 50000)
-    planter.ent_person(_firm(planter), m)
+    planter.ent_person(firm(planter), m)
     planter.answer("RV02", 0, planter.households[h], "near-miss: high income only in an earlier year; shareholder, not legal rep",
                    kind="household")
 
