@@ -103,9 +103,10 @@ def test_the_report_follows_the_referenced_feed_and_reloads_replace_it(city, tmp
     rows = report(url, POSTS)
     assert [(r[0], r[5], r[6]) for r in rows] == [(D1, 1, ["U002"]), (D2, 1, ["U009"])]
 
-    # loading D1 again re-checks it (now U002 exists) and replaces its row; nothing is duplicated
+    # loading D1 again re-checks it and replaces its row, nothing duplicated; U002 still counts as missing
+    # at D1: the register did not hold it then (the answer is as of the delivery date, whatever was loaded since)
     load(url, landing, POSTS, D1, tmp_path)
-    assert [(r[0], r[5], r[6]) for r in report(url, POSTS)] == [(D1, 0, []), (D2, 1, ["U009"])]
+    assert [(r[0], r[5], r[6]) for r in report(url, POSTS)] == [(D1, 1, ["U002"]), (D2, 1, ["U009"])]
 
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", url)
     out = CliRunner().invoke(cli.app, ["feeds", "--format", "csv", "--date", D2.isoformat()])
@@ -114,6 +115,25 @@ def test_the_report_follows_the_referenced_feed_and_reloads_replace_it(city, tmp
     assert header.split(",")[-1] == "ref_missing"
     assert any(line.startswith(f"{POSTS},{D2}") and line.endswith(",1") for line in lines)
     assert any(line.startswith(f"{UNITS},{D2}") and line.endswith(",") for line in lines)  # no ref: rule
+
+
+@pytest.mark.parametrize("units_first", [True, False])
+def test_the_report_is_the_same_whichever_feed_loads_first(city, tmp_path, units_first):
+    """Department DAGs load in parallel and backfills run dates in any order: a delivery loaded before the
+    register it refers to is re-checked when the register loads, and a register delivered for a later date
+    changes nothing of an earlier delivery's report."""
+    url, landing = city
+    deliver(landing, UNITS, D1, [unit("U001"), unit("U002")])
+    deliver(landing, UNITS, D2, [unit("U001"), unit("U002"), unit("U003")])
+    deliver(landing, POSTS, D1, [post(1, "U001"), post(2, "U002"), post(3, "U003"), post(4, "U404")])
+    deliver(landing, POSTS, D2, [post(1, "U001"), post(3, "U003"), post(5, "U505")])
+    order = [(UNITS, D1), (UNITS, D2), (POSTS, D2), (POSTS, D1)] if units_first else \
+        [(POSTS, D2), (POSTS, D1), (UNITS, D2), (UNITS, D1)]
+    for feed_id, d in order:
+        assert load(url, landing, feed_id, d, tmp_path).status == "LOADED"
+    # U003 joined the register on D2: missing at D1, present at D2, in both orders
+    assert [(r[0], r[4], r[5], r[6]) for r in report(url, POSTS)] == [
+        (D1, 4, 2, ["U003", "U404"]), (D2, 3, 1, ["U505"])]
 
 
 def test_a_broken_report_does_not_fail_the_load(city, tmp_path, monkeypatch, caplog):
@@ -131,7 +151,7 @@ def test_a_broken_report_does_not_fail_the_load(city, tmp_path, monkeypatch, cap
 
 def test_check_counts_distinct_sample_and_skips_nulls(wh):
     """The set-based check itself, on rows inserted here: nulls are not checked, the sample is sorted and
-    distinct, at most SAMPLE_SIZE."""
+    distinct, at most SAMPLE_SIZE; a register row from after the date does not count."""
     feeds = load_feeds()
     reset(wh, UNITS, POSTS)
     with psycopg.connect(psycopg_dsn(wh)) as conn:
@@ -143,8 +163,9 @@ def test_check_counts_distinct_sample_and_skips_nulls(wh):
                 " values (%s, %s, %s, %s, %s, '2026-03-02', 'h', 'b1', '2026-03-02')", rows)
             cur.execute("insert into organization.public_units__history (unit_code, name, kind, region_code,"
                         " _valid_from, _row_hash, _batch_id, _delivery_date) values"
-                        " ('X00', 'n', 'GOVERNMENT', '320102000000', '2026-03-01', 'h', 'b0', '2026-03-01')")
-            got = referential.check(cur, feeds[POSTS], "b1", feeds)
+                        " ('X00', 'n', 'GOVERNMENT', '320102000000', '2026-03-01', 'h', 'b0', '2026-03-01'),"
+                        " ('X01', 'n', 'GOVERNMENT', '320102000000', '2026-03-03', 'h', 'b2', '2026-03-03')")
+            got = referential.check(cur, feeds[POSTS], dt.date(2026, 3, 2), feeds)
     (r,) = got
     assert (r.checked, r.missing) == (30, 27)  # X00 exists (3 rows); X01..X11 do not
     assert r.sample == [f"X{i:02d}" for i in range(1, 11)]
