@@ -1,0 +1,68 @@
+-- Shared blocks of the procurement rules' alerts (PR02, PR03, PR06, PR07, PR09-PR16): the alert a hit
+-- on a tender raises, a bid as an evidence item, and an outlier fence as evidence values.
+
+-- core.tender_alert: the alert on a tender (subject: the tender; region and unit: the tender's and
+-- its buyer's), evidence the tender (its method and budget, then the rule's tender_values) followed by
+-- the rule's own items. evidence_key and amount are the rule's.
+create or replace function core.tender_alert(
+    alert_tender_id text, alert_evidence_key text, alert_amount numeric, tender_values jsonb, items jsonb
+)
+returns setof core.alert
+language sql stable parallel safe
+as $$
+    select
+        'tender' as subject_kind,
+        t.tender_id as subject_id,
+        alert_evidence_key as evidence_key,
+        t.region_code,
+        t.buyer_unit_code as unit_code,
+        alert_amount as amount,
+        jsonb_build_array(
+            jsonb_build_object(
+                'feed', 'public_resources.tenders',
+                'key', t.tender_id,
+                'values', jsonb_build_object('method', t.method, 'budget_amount', t.budget_amount) || tender_values
+            )
+        ) || items as evidence
+    from public_resources.tenders as t
+    where t.tender_id = alert_tender_id
+$$;
+
+comment on function core.tender_alert(text, text, numeric, jsonb, jsonb) is
+'Alert columns for a hit on a tender; evidence = the tender (method, budget_amount and the given values), '
+'then the given items.';
+
+-- core.bid_item: a bid (key tender_id|bidder_uscc) as an evidence item with the values the rule names.
+create or replace function core.bid_item(item_tender_id text, item_bidder_uscc text, bid_values jsonb)
+returns jsonb
+language sql immutable parallel safe
+as $$
+    select jsonb_build_object(
+        'feed', 'public_resources.bids',
+        'key', item_tender_id || '|' || item_bidder_uscc,
+        'values', bid_values
+    )
+$$;
+
+comment on function core.bid_item(text, text, jsonb) is
+'A bid of public_resources.bids as an evidence item: key tender_id|bidder_uscc, the given values.';
+
+-- core.fence_values: an interquartile fence as evidence values, rounded as every fence rule shows it:
+-- the population's size under population_key, q1, q3 and the fence under fence_key (6 decimals).
+create or replace function core.fence_values(
+    population_key text, population_size bigint, q1 numeric, q3 numeric, fence_key text, fence numeric
+)
+returns jsonb
+language sql immutable parallel safe
+as $$
+    select jsonb_build_object(
+        population_key, population_size,
+        'q1', round(q1, 6),
+        'q3', round(q3, 6),
+        fence_key, round(fence, 6)
+    )
+$$;
+
+comment on function core.fence_values(text, bigint, numeric, numeric, text, numeric) is
+'Evidence values of an outlier fence: population size (under population_key), q1, q3 and the fence '
+'(under fence_key), rounded to 6 decimals.';
