@@ -1,4 +1,4 @@
--- Shared blocks of the procurement rules' alerts (PR02, PR03, PR06, PR07, PR09-PR16): the alert a hit
+-- Shared blocks of the procurement rules' alerts (PR02, PR03, PR05-PR07, PR09-PR16): the alert a hit
 -- on a tender raises, a bid as an evidence item, and an outlier fence as evidence values.
 
 -- core.tender_alert: the alert on a tender (subject: the tender; region and unit: the tender's and
@@ -47,15 +47,24 @@ $$;
 comment on function core.bid_item(text, text, jsonb) is
 'A bid of public_resources.bids as an evidence item: key tender_id|bidder_uscc, the given values.';
 
--- core.fence_values: an interquartile fence as evidence values, rounded as every fence rule shows it:
--- the population's size under population_key, q1, q3 and the fence under fence_key (6 decimals).
+-- core.fence_values: a value measured against an interquartile fence, as evidence values rounded as
+-- every fence rule shows them (6 decimals): the value under measure_key, the population's size under
+-- population_key, q1, q3 and the fence under fence_key.
 create or replace function core.fence_values(
-    population_key text, population_size bigint, q1 numeric, q3 numeric, fence_key text, fence numeric
+    measure_key text,
+    measure numeric,
+    population_key text,
+    population_size bigint,
+    q1 numeric,
+    q3 numeric,
+    fence_key text,
+    fence numeric
 )
 returns jsonb
 language sql immutable parallel safe
 as $$
     select jsonb_build_object(
+        measure_key, round(measure, 6),
         population_key, population_size,
         'q1', round(q1, 6),
         'q3', round(q3, 6),
@@ -63,6 +72,6 @@ as $$
     )
 $$;
 
-comment on function core.fence_values(text, bigint, numeric, numeric, text, numeric) is
-'Evidence values of an outlier fence: population size (under population_key), q1, q3 and the fence '
-'(under fence_key), rounded to 6 decimals.';
+comment on function core.fence_values(text, numeric, text, bigint, numeric, numeric, text, numeric) is
+'Evidence values of a value against an outlier fence: the value (under measure_key), the population size '
+'(under population_key), q1, q3 and the fence (under fence_key), rounded to 6 decimals.';

@@ -33,8 +33,10 @@ cross join lateral core.tender_alert(
     h.tender_id,
     h.tender_id,
     h.winning_amount,
-    jsonb_build_object('category', h.category, 'difference', round(h.difference, 6), 'population', h.population)
-    || core.fence_values('population_tenders', h.tenders, h.q1, h.q3, 'lower_fence', h.lower_fence),
+    jsonb_build_object('category', h.category, 'population', h.population)
+    || core.fence_values(
+        'difference', h.difference, 'population_tenders', h.tenders, h.q1, h.q3, 'lower_fence', h.lower_fence
+    ),
     jsonb_build_array(
         core.bid_item(h.tender_id, h.winner_uscc, jsonb_build_object(
             'bidder_uscc', h.winner_uscc, 'bid_amount', h.winning_amount, 'result', 'WON'

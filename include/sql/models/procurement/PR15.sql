@@ -4,12 +4,8 @@
 -- than min_tenders tenders that received bids are left out. Cardinal's guard: nobody is flagged while the
 -- fence <= 0 (most buyers disqualify nothing).
 with tender as (
-    select
-        tender_id,
-        buyer_unit_code,
-        region_code
-    from public_resources.tenders
-    where publish_date <= cast(:as_of as date)
+    select t.*
+    from core.tender_published(cast(:as_of as date)) as t
 ),
 
 buyer as (
@@ -62,12 +58,9 @@ select
                 'tenders', tenders,
                 'submitted', submitted,
                 'disqualified', disqualified,
-                'ratio', round(ratio, 6),
-                'tenders_disqualifying', tenders_disqualifying,
-                'population_buyers', buyers,
-                'q1', round(q1, 6),
-                'q3', round(q3, 6),
-                'upper_fence', round(upper_fence, 6)
+                'tenders_disqualifying', tenders_disqualifying
+            ) || core.fence_values(
+                'ratio', ratio, 'population_buyers', buyers, q1, q3, 'upper_fence', upper_fence
             )
         )
     ) as evidence

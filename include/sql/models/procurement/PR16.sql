@@ -9,8 +9,7 @@ with bid as (
         b.result,
         t.region_code
     from public_resources.bids as b
-    inner join public_resources.tenders as t on b.tender_id = t.tender_id
-    where t.publish_date <= cast(:as_of as date)
+    inner join core.tender_published(cast(:as_of as date)) as t on b.tender_id = t.tender_id
 ),
 
 tenderer as (
@@ -60,12 +59,9 @@ select
             'values', jsonb_build_object(
                 'submitted', submitted,
                 'disqualified', disqualified,
-                'ratio', round(ratio, 6),
-                'tenders_disqualified', tenders_disqualified,
-                'population_tenderers', tenderers,
-                'q1', round(q1, 6),
-                'q3', round(q3, 6),
-                'upper_fence', round(upper_fence, 6)
+                'tenders_disqualified', tenders_disqualified
+            ) || core.fence_values(
+                'ratio', ratio, 'population_tenderers', tenderers, q1, q3, 'upper_fence', upper_fence
             )
         )
     ) as evidence
