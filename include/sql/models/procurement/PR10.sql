@@ -27,20 +27,9 @@ hit as (
 
 select a.*
 from hit as h
-cross join lateral core.tender_alert(
+cross join lateral core.tender_gap_alert(
     h.tender_id,
-    h.tender_id,
-    h.winning_amount,
-    jsonb_build_object('category', h.category, 'population', h.population)
-    || core.fence_values(
+    jsonb_build_object('population', h.population) || core.fence_values(
         'difference', h.difference, 'population_tenders', h.tenders, h.q1, h.q3, 'upper_fence', h.upper_fence
-    ),
-    jsonb_build_array(
-        core.bid_item(h.tender_id, h.winner_uscc, jsonb_build_object(
-            'bidder_uscc', h.winner_uscc, 'bid_amount', h.winning_amount, 'result', 'WON'
-        )),
-        core.bid_item(h.tender_id, h.rival_uscc, jsonb_build_object(
-            'bidder_uscc', h.rival_uscc, 'bid_amount', h.rival_amount, 'result', 'LOST'
-        ))
     )
 ) as a

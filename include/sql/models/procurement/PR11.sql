@@ -28,17 +28,12 @@ same_price as (
 
 hit as (
     select
-        t.tender_id,
-        t.buyer_unit_code,
-        t.method,
-        t.budget_amount,
-        t.region_code,
+        s.tender_id,
         min(s.bid_amount) as bid_amount,
         jsonb_agg(s.bid_amount order by s.bid_amount) as amounts,
         jsonb_agg(s.bids order by s.bid_amount) as bids
     from same_price as s
-    inner join tender as t on s.tender_id = t.tender_id
-    group by t.tender_id, t.buyer_unit_code, t.method, t.budget_amount, t.region_code
+    group by s.tender_id
 )
 
 select a.*

@@ -1,5 +1,5 @@
 -- Shared blocks of the procurement rules' alerts (PR02, PR03, PR05-PR07, PR09-PR16): the alert a hit
--- on a tender raises, a bid as an evidence item, and an outlier fence as evidence values.
+-- on a tender raises, a bid as an evidence item, an outlier fence and its evidence values.
 
 -- core.tender_alert: the alert on a tender (subject: the tender; region and unit: the tender's and
 -- its buyer's), evidence the tender (its method and budget, then the rule's tender_values) followed by
@@ -75,3 +75,31 @@ $$;
 comment on function core.fence_values(text, numeric, text, bigint, numeric, numeric, text, numeric) is
 'Evidence values of a value against an outlier fence: the value (under measure_key), the population size '
 '(under population_key), q1, q3 and the fence (under fence_key), rounded to 6 decimals.';
+
+-- core.iqr_fence: the interquartile fences of a population of measures (PR15, PR16): its size, q1, q3
+-- and the fences q1 - multiplier x (q3 - q1) and q3 + multiplier x (q3 - q1), or fence for both when it
+-- is set (the rule's fixed threshold).
+create or replace function core.iqr_fence(measures numeric[], fence numeric, multiplier numeric)
+returns table (population bigint, q1 numeric, q3 numeric, lower_fence numeric, upper_fence numeric)
+language sql immutable parallel safe
+as $$
+    with quartile as (
+        select
+            count(*) as population,
+            cast(percentile_cont(0.25) within group (order by m.measure) as numeric) as q1,
+            cast(percentile_cont(0.75) within group (order by m.measure) as numeric) as q3
+        from unnest(measures) as m (measure)
+    )
+
+    select
+        q.population,
+        q.q1,
+        q.q3,
+        coalesce(fence, q.q1 - multiplier * (q.q3 - q.q1)) as lower_fence,
+        coalesce(fence, q.q3 + multiplier * (q.q3 - q.q1)) as upper_fence
+    from quartile as q
+$$;
+
+comment on function core.iqr_fence(numeric[], numeric, numeric) is
+'Size, q1, q3 and the lower and upper interquartile fences (q1 - multiplier x iqr, q3 + multiplier x iqr; '
+'fence instead of both when set) of a population of measures.';
