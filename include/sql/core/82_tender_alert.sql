@@ -1,4 +1,4 @@
--- Shared blocks of the procurement rules' alerts (PR02, PR03, PR05-PR07, PR09-PR16): the alert a hit
+-- Shared blocks of the procurement rules' alerts (PR02, PR03, PR06, PR07, PR09-PR16): the alert a hit
 -- on a tender raises, a bid as an evidence item, an outlier fence and its evidence values.
 
 -- core.tender_alert: the alert on a tender (subject: the tender; region and unit: the tender's and
@@ -32,20 +32,26 @@ comment on function core.tender_alert(text, text, numeric, jsonb, jsonb) is
 'Alert columns for a hit on a tender; evidence = the tender (method, budget_amount and the given values), '
 'then the given items.';
 
--- core.bid_item: a bid (key tender_id|bidder_uscc) as an evidence item with the values the rule names.
-create or replace function core.bid_item(item_tender_id text, item_bidder_uscc text, bid_values jsonb)
+-- core.bid_item: a bid (key tender_id|bidder_uscc) as an evidence item: its bidder, amount and result,
+-- then the values the rule adds (extra_values).
+create or replace function core.bid_item(
+    item_tender_id text, item_bidder_uscc text, item_bid_amount numeric, item_result text, extra_values jsonb
+)
 returns jsonb
 language sql immutable parallel safe
 as $$
     select jsonb_build_object(
         'feed', 'public_resources.bids',
         'key', item_tender_id || '|' || item_bidder_uscc,
-        'values', bid_values
+        'values', jsonb_build_object(
+            'bidder_uscc', item_bidder_uscc, 'bid_amount', item_bid_amount, 'result', item_result
+        ) || extra_values
     )
 $$;
 
-comment on function core.bid_item(text, text, jsonb) is
-'A bid of public_resources.bids as an evidence item: key tender_id|bidder_uscc, the given values.';
+comment on function core.bid_item(text, text, numeric, text, jsonb) is
+'A bid of public_resources.bids as an evidence item: key tender_id|bidder_uscc; values bidder_uscc, '
+'bid_amount, result and the given extra values.';
 
 -- core.fence_values: a value measured against an interquartile fence, as evidence values rounded as
 -- every fence rule shows them (6 decimals): the value under measure_key, the population's size under

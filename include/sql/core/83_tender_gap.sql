@@ -52,10 +52,12 @@ comment on function core.tender_gap_population(date, text[], boolean) is
 'Tenders of core.tender_bid_gap published by as_of with one of methods: the gap, the population (ALL or '
 'the category when fence_per_category) and its tender count and gap quartiles q1, q3.';
 
--- core.tender_gap_alert(tender_id, gap_values): the alert on a tender of core.tender_bid_gap (amount:
--- the winning bid), evidence the tender with its category and the rule's gap_values (the gap against
--- its fence), the WON bid and the second-lowest valid bid.
-create or replace function core.tender_gap_alert(alert_tender_id text, gap_values jsonb)
+-- core.tender_gap_alert: the alert on a tender of core.tender_bid_gap (amount: the winning bid),
+-- evidence the tender with its category, population and gap against the fence (fence_key: lower_fence
+-- or upper_fence; core.fence_values), the WON bid and the second-lowest valid bid.
+create or replace function core.tender_gap_alert(
+    alert_tender_id text, population text, tenders bigint, q1 numeric, q3 numeric, fence_key text, fence numeric
+)
 returns setof core.alert
 language sql stable parallel safe
 as $$
@@ -66,19 +68,16 @@ as $$
         g.tender_id,
         g.tender_id,
         g.winning_amount,
-        jsonb_build_object('category', t.category) || gap_values,
+        jsonb_build_object('category', t.category, 'population', population)
+        || core.fence_values('difference', g.difference, 'population_tenders', tenders, q1, q3, fence_key, fence),
         jsonb_build_array(
-            core.bid_item(g.tender_id, g.winner_uscc, jsonb_build_object(
-                'bidder_uscc', g.winner_uscc, 'bid_amount', g.winning_amount, 'result', 'WON'
-            )),
-            core.bid_item(g.tender_id, g.rival_uscc, jsonb_build_object(
-                'bidder_uscc', g.rival_uscc, 'bid_amount', g.rival_amount, 'result', 'LOST'
-            ))
+            core.bid_item(g.tender_id, g.winner_uscc, g.winning_amount, 'WON', '{}'),
+            core.bid_item(g.tender_id, g.rival_uscc, g.rival_amount, 'LOST', '{}')
         )
     ) as a
     where g.tender_id = alert_tender_id
 $$;
 
-comment on function core.tender_gap_alert(text, jsonb) is
-'Alert columns for a hit on a tender of core.tender_bid_gap; evidence = the tender (category and the given '
-'values), its WON bid and its second-lowest valid bid.';
+comment on function core.tender_gap_alert(text, text, bigint, numeric, numeric, text, numeric) is
+'Alert columns for a hit on a tender of core.tender_bid_gap; evidence = the tender (category, population, '
+'gap, population size, q1, q3 and the fence under fence_key), its WON bid and its second-lowest valid bid.';

@@ -39,10 +39,7 @@ cross join lateral core.tender_alert(
         'publish_date', t.publish_date,
         'bid_deadline', t.bid_deadline
     ),
-    jsonb_build_array(core.bid_item(t.tender_id, v.bidder_uscc, jsonb_build_object(
-        'bidder_uscc', v.bidder_uscc,
-        'bid_amount', v.bid_amount,
-        'result', v.result,
-        'valid_bids', v.valid_bids
-    )))
+    jsonb_build_array(core.bid_item(
+        t.tender_id, v.bidder_uscc, v.bid_amount, v.result, jsonb_build_object('valid_bids', v.valid_bids)
+    ))
 ) as a

@@ -33,9 +33,13 @@ select
     buyer_unit_code as unit_code,
     bid_amount as amount,
     jsonb_build_array(
-        core.bid_item(tender_id, bidder_uscc, jsonb_build_object(
-            'result', 'WON', 'bid_amount', bid_amount, 'publish_date', publish_date
-        )),
+        jsonb_build_object(
+            'feed', 'public_resources.bids',
+            'key', tender_id || '|' || bidder_uscc,
+            'values', jsonb_build_object(
+                'result', 'WON', 'bid_amount', bid_amount, 'publish_date', publish_date
+            )
+        ),
         jsonb_build_object(
             'feed', 'market_regulation.enterprises',
             'key', bidder_uscc,

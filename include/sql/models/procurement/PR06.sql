@@ -35,10 +35,8 @@ cross join lateral core.tender_alert(
     h.tender_id,
     h.bid_amount,
     jsonb_build_object('publish_date', h.publish_date, 'bids', h.bids),
-    jsonb_build_array(core.bid_item(h.tender_id, h.bidder_uscc, jsonb_build_object(
-        'bidder_uscc', h.bidder_uscc,
-        'result', 'WON',
-        'bid_amount', h.bid_amount,
-        'ratio_to_budget', round(h.bid_amount / h.budget_amount, 4)
-    )))
+    jsonb_build_array(core.bid_item(
+        h.tender_id, h.bidder_uscc, h.bid_amount, 'WON',
+        jsonb_build_object('ratio_to_budget', round(h.bid_amount / h.budget_amount, 4))
+    ))
 ) as a

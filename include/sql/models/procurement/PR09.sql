@@ -30,8 +30,5 @@ hit as (
 select a.*
 from hit as h
 cross join lateral core.tender_gap_alert(
-    h.tender_id,
-    jsonb_build_object('population', h.population) || core.fence_values(
-        'difference', h.difference, 'population_tenders', h.tenders, h.q1, h.q3, 'lower_fence', h.lower_fence
-    )
+    h.tender_id, h.population, h.tenders, h.q1, h.q3, 'lower_fence', h.lower_fence
 ) as a

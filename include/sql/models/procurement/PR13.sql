@@ -27,11 +27,8 @@ cross join lateral core.tender_alert(
     h.tender_id || '|' || h.bidder_uscc,
     h.bid_amount,
     jsonb_build_object('publish_date', h.publish_date, 'bid_deadline', h.bid_deadline),
-    jsonb_build_array(core.bid_item(h.tender_id, h.bidder_uscc, jsonb_build_object(
-        'bidder_uscc', h.bidder_uscc,
-        'bid_amount', h.bid_amount,
-        'submitted_at', h.submitted_at,
-        'result', 'WON',
-        'days_late', h.days_late
-    )))
+    jsonb_build_array(core.bid_item(
+        h.tender_id, h.bidder_uscc, h.bid_amount, 'WON',
+        jsonb_build_object('submitted_at', h.submitted_at, 'days_late', h.days_late)
+    ))
 ) as a

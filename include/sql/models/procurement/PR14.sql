@@ -70,11 +70,7 @@ cross join lateral core.tender_alert(
     w.bid_amount,
     jsonb_build_object('award_criteria', p.award_criteria),
     jsonb_build_array(
-        core.bid_item(p.tender_id, l.bidder_uscc, jsonb_build_object(
-            'bidder_uscc', l.bidder_uscc, 'bid_amount', l.bid_amount, 'result', 'DISQUALIFIED'
-        )),
-        core.bid_item(p.tender_id, w.bidder_uscc, jsonb_build_object(
-            'bidder_uscc', w.bidder_uscc, 'bid_amount', w.bid_amount, 'result', 'WON'
-        ))
+        core.bid_item(p.tender_id, l.bidder_uscc, l.bid_amount, 'DISQUALIFIED', '{}'),
+        core.bid_item(p.tender_id, w.bidder_uscc, w.bid_amount, 'WON', '{}')
     )
 ) as a
