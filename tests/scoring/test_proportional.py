@@ -152,7 +152,8 @@ def test_windows_of_the_models_that_compare_a_column_with_the_date():
     assert date_windows(models["SG01"]) == ()  # no date at all
     assert date_windows(models["TR01"]) == (Window("transport.operating_subsidies", "pay_date", 0),)
     assert date_windows(models["SI01"]) == (Window("core.death", "death_date", 0),)  # a core view's column
-    # The date as a value (coalesce(end_date, :as_of) -> evidence) or a core function's argument: no window.
+    # The date as a value (coalesce(end_date, :as_of) -> evidence), also inside a core function it goes
+    # into (core.tenant_household's last_day): no window.
     assert date_windows(models["SA07"]) is None and date_windows(models["SA05"]) is None
     spec = models["TR01"]
     shifted = spec.model_copy(update={"sql": spec.sql.replace("s.pay_date <= cast(:as_of as date)",
@@ -228,3 +229,105 @@ def test_a_window_is_empty_exactly_when_no_row_compares_differently(warehouse_ur
                         assert got == same, (op, v, a, b, k)
         c.rollback()
     eng.dispose()
+
+
+# Core functions for the window analysis: only comparisons, a value use, one calling another, $n.
+PROBE_FUNCTIONS = """
+create or replace function core.probe_compare(wanted text, d date)
+returns table (tender_id text)
+language sql stable parallel safe
+as $$
+    -- d in comparisons only, on either side, moved by days
+    select t.tender_id
+    from public_resources.tenders as t
+    where t.publish_date <= d + 1 and d - 2 < t.bid_deadline and t.method = wanted
+$$;
+
+create or replace function core.probe_value(d date)
+returns table (tender_id text, last_day date)
+language sql stable parallel safe
+as $$
+    select t.tender_id, coalesce(t.bid_deadline, d) as last_day
+    from public_resources.tenders as t
+    where t.publish_date <= d
+$$;
+
+create or replace function core.probe_nested(d date)
+returns table (tender_id text)
+language sql stable parallel safe
+as $$
+    select c.tender_id
+    from core.probe_compare('OPEN', d + 10) as c
+    inner join public_resources.bids as b on c.tender_id = b.tender_id
+    where $1 <= b.submitted_at
+$$;
+
+create or replace function core.probe_nested_value(d date)
+returns table (tender_id text)
+language sql stable parallel safe
+as $$
+    select v.tender_id from core.probe_value(d - 1) as v
+$$;
+
+create or replace function core.probe_alias(d date)
+returns table (day date)
+language sql stable parallel safe
+as $$
+    select t.publish_date as d from public_resources.tenders as t where t.publish_date <= d
+$$;
+"""
+
+
+@pytest.fixture
+def probe_core(tmp_path, monkeypatch):
+    """include/sql/core as it is, plus PROBE_FUNCTIONS (the analysis' caches cleared around the test)."""
+    import shutil
+
+    from tianyan import paths
+    from tianyan.scoring import proportional
+
+    for f in paths.CORE_SQL_DIR.glob("*.sql"):
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / "99_probe.sql").write_text(PROBE_FUNCTIONS, encoding="utf-8")
+    caches = [getattr(proportional, n) for n in ("_core_definitions", "_core_functions", "_windows",
+                                                 "_depends_on_date") if hasattr(proportional, n)]
+    for c in caches:
+        c.cache_clear()
+    monkeypatch.setattr(paths, "CORE_SQL_DIR", tmp_path)
+    yield
+    monkeypatch.undo()
+    for c in caches:
+        c.cache_clear()
+
+
+def test_windows_follow_the_date_into_core_functions(probe_core):
+    from tianyan.scoring.proportional import Window, date_windows
+
+    spec = load_models()["PR13"]
+
+    def windows(sql: str):
+        return date_windows(spec.model_copy(update={"sql": sql}))
+
+    tenders = "public_resources.tenders"
+    # core.f(date - 3): publish_date <= (date - 3) + 1, (date - 3) - 2 < bid_deadline (column on the right).
+    assert windows("select c.tender_id from core.probe_compare('OPEN', cast(:as_of as date) - 3) as c") == (
+        Window(tenders, "bid_deadline", -5, ">"), Window(tenders, "publish_date", -2, "<="))
+    # The date as a value in the function's result: not followed, as in a model's own SQL.
+    assert windows("select v.tender_id from core.probe_value(cast(:as_of as date)) as v") is None
+    # A function calling another (offsets add up), and the parameter as $1.
+    assert windows("select n.tender_id from core.probe_nested(cast(:as_of as date) + 1) as n") == (
+        Window("public_resources.bids", "submitted_at", 1, ">="), Window(tenders, "bid_deadline", 9, ">"),
+        Window(tenders, "publish_date", 12, "<="))
+    # ... but not into one that uses the date as a value, however deep.
+    assert windows("select n.tender_id from core.probe_nested_value(cast(:as_of as date)) as n") is None
+    # A mention of the parameter's name that is not a use of it (an output column's alias): not followed.
+    assert windows("select a.d from core.probe_alias(cast(:as_of as date)) as a") is None
+    # The date beside a comparison in the model and a function call: both counted.
+    assert windows("select c.tender_id from core.probe_compare('OPEN', cast(:as_of as date)) as c "
+                   "inner join public_resources.bids as b on c.tender_id = b.tender_id "
+                   "where b.submitted_at < cast(:as_of as date)") == (
+        Window("public_resources.bids", "submitted_at", 0, "<"), Window(tenders, "bid_deadline", -2, ">"),
+        Window(tenders, "publish_date", 1, "<="))
+    # The models that pass the date to core.appointment use it as a value there (effective_end).
+    models = load_models()
+    assert date_windows(models["OF02"]) is None and date_windows(models["OF04"]) is None

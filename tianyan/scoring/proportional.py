@@ -11,7 +11,12 @@ For each enabled model and date, one of three things happens (``plan``):
   only in comparisons ``<relation>.<column> <op> cast(:as_of as date) [+- n]`` and no row of those
   relations has the column where the comparison is true on one of the two dates (the last run's and
   this one) and false on the other (``date_windows``, ``windows_empty``: every comparison is then as
-  true on one date as on the other, row by row). A run
+  true on one date as on the other, row by row). A date passed to a core SQL function
+  (``core.f(cast(:as_of as date) [+- n])``) counts as such uses when every use of that ``date``
+  parameter in the function's body is one (``param [+- n]`` compared with a relation's column, or
+  passed on to another core function of the kind), offsets added up: a SQL function's body is its
+  query with the argument put in for the parameter, so those are comparisons of the model's query
+  with the date like any other. A run
   would produce exactly the last run's hits (``alerts.model_hits``) again, so their alerts get what
   the merge would give them -- first_seen/last_seen take in the date -- in one set-based statement
   for every carried model (include/sql/lifecycle/carry/), and nothing else changes: no status,
@@ -141,6 +146,136 @@ def _source_relation(col: exp.Column) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Function:
+    """A core SQL function the date can be followed into: its parameters and its parsed body."""
+    name: str
+    params: tuple[tuple[str, str], ...]  # (name or "", type), lower case
+    body: exp.Expression
+    text: str  # the body, comments removed
+
+
+def _split_params(text: str) -> list[str]:
+    """The parameter declarations between a function's parentheses (commas inside parentheses kept)."""
+    out, depth, cur = [], 0, []
+    for ch in text:
+        if ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur.append(ch)
+    if "".join(cur).strip():
+        out.append("".join(cur))
+    return [p.strip() for p in out]
+
+
+@cache
+def _core_functions() -> dict[str, _Function | None]:
+    """``name`` -> each core function the date can be followed into; None for one it cannot (not
+    ``language sql``, overloaded, a parameter that is not a plain ``name type`` input)."""
+    out: dict[str, _Function | None] = {}
+    for obj, stmt in _core_definitions().items():
+        fn = CREATE_FUNCTION.match(stmt)
+        if not fn:
+            continue
+        name = fn["name"]
+        if name in out:  # overloaded: which definition a call reaches is not told
+            out[name] = None
+            continue
+        head = stmt[:fn.start("body")]
+        opened = re.search(rf"core\.{name}\s*\(", head, re.IGNORECASE).end()
+        depth, close = 1, opened
+        while depth and close < len(head):
+            depth += {"(": 1, ")": -1}.get(head[close], 0)
+            close += 1
+        params: list[tuple[str, str]] = []
+        for decl in _split_params(head[opened:close - 1]):
+            words = decl.lower().split()
+            if not words or words[0] in ("in", "out", "inout", "variadic") or "default" in words or "=" in decl:
+                params = None
+                break
+            params.append((words[0], " ".join(words[1:])) if len(words) > 1 else ("", words[0]))
+        rest = stmt[fn.end("body"):]
+        if params is None or not re.search(r"\blanguage\s+sql\b", head + rest, re.IGNORECASE):
+            out[name] = None
+            continue
+        text = "\n".join(statements(fn["body"]))
+        out[name] = _Function(name, tuple(params), parse_sql(text, obj), text)
+    return out
+
+
+def _core_call(node: exp.Expression) -> tuple[str, int] | None:
+    """``(function, argument index)`` when ``node`` is a positional argument of a ``core.*`` call."""
+    call = node.parent
+    if not isinstance(call, exp.Anonymous):
+        return None
+    outer = call.parent
+    schema = (outer.db if isinstance(outer, exp.Table) and outer.this is call
+              else outer.this.name if isinstance(outer, exp.Dot) and outer.expression is call else "")
+    if schema != "core":
+        return None
+    index = next((i for i, a in enumerate(call.expressions) if a is node), None)
+    return None if index is None else (call.name.lower(), index)
+
+
+def _follow(node: exp.Expression, offset: int, params: frozenset[str], seen: tuple[str, ...]) -> list[Window] | None:
+    """The windows of one use of the date (``node``, the date + ``offset``): ``node [+- n]`` compared with
+    a relation's column, or passed to a core function whose every use of that parameter is such a use
+    (``_follow_function``); None for any other use. ``params``: names of the enclosing function's
+    parameters (a column of that name is not a relation's)."""
+    parent = node.parent
+    if isinstance(parent, (exp.Add, exp.Sub)) and parent.this is node:
+        lit = parent.expression
+        if not (isinstance(lit, exp.Literal) and lit.is_int):
+            return None
+        offset += int(lit.this) * (1 if isinstance(parent, exp.Add) else -1)
+        node, parent = parent, parent.parent
+    if type(parent) in _COMPARISONS:
+        column_left = parent.expression is node
+        other = parent.this if column_left else parent.expression
+        if not isinstance(other, exp.Column) or (not other.table and other.name.lower() in params):
+            return None
+        relation = _source_relation(other)
+        if relation is None:
+            return None
+        return [Window(relation, other.name, offset, _COMPARISONS[type(parent)][0 if column_left else 1])]
+    if call := _core_call(node):
+        return _follow_function(*call, offset, seen)
+    return None
+
+
+def _follow_function(name: str, index: int, offset: int, seen: tuple[str, ...]) -> list[Window] | None:
+    """The windows of ``core.name(..., date + offset, ...)`` (the date its ``index``-th argument): the
+    function's body with that parameter standing for the date. Every use of the parameter -- by name
+    (bare, or qualified by the function's name) or as ``$n`` -- must be a use ``_follow`` accepts, and
+    the parameter must be a ``date`` (so ``param + n`` is the date moved by n days); otherwise None."""
+    fn = _core_functions().get(name)
+    if fn is None or name in seen or index >= len(fn.params) or fn.params[index][1] != "date":
+        return None
+    pname = fn.params[index][0]
+    names = frozenset(p for p, _ in fn.params if p)
+    uses = [n for n in fn.body.find_all(exp.Parameter) if n.name == str(index + 1)]
+    if pname:
+        uses += [c for c in fn.body.find_all(exp.Column)
+                 if c.name.lower() == pname and c.table.lower() in ("", name) and not c.args.get("db")]
+    # Every mention in the text must be one of those uses (a mention the parse shows otherwise, e.g.
+    # as an alias or a string, cannot be told apart from a use).
+    mentions = len(re.findall(rf"\${index + 1}(?!\d)", fn.text))
+    if pname:
+        mentions += len(re.findall(rf"(?<![\w$]){re.escape(pname)}(?!\w)", fn.text, re.IGNORECASE))
+    if mentions != len(uses):
+        return None
+    out: list[Window] = []
+    for use in uses:
+        found = _follow(use, offset, names, (*seen, name))
+        if found is None:
+            return None
+        out += found
+    return out
+
+
 @cache
 def _windows(sql: str, where: str) -> tuple[Window, ...] | None:
     text = "\n".join(statements(sql))
@@ -153,33 +288,19 @@ def _windows(sql: str, where: str) -> tuple[Window, ...] | None:
         node = ph.parent
         if not (isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.DATE):
             return None
-        offset = 0
-        parent = node.parent
-        if isinstance(parent, (exp.Add, exp.Sub)) and parent.this is node:
-            lit = parent.expression
-            if not (isinstance(lit, exp.Literal) and lit.is_int):
-                return None
-            offset = int(lit.this) * (1 if isinstance(parent, exp.Add) else -1)
-            node, parent = parent, parent.parent
-        if type(parent) not in _COMPARISONS:
+        found = _follow(node, 0, frozenset(), ())
+        if found is None:
             return None
-        column_left = parent.expression is node
-        other = parent.this if column_left else parent.expression
-        if not isinstance(other, exp.Column):
-            return None
-        relation = _source_relation(other)
-        if relation is None:
-            return None
-        op = _COMPARISONS[type(parent)][0 if column_left else 1]
-        out.append(Window(relation, other.name, offset, op))
+        out += found
     return tuple(sorted(set(out), key=lambda w: (w.relation, w.column, w.offset, w.op)))
 
 
 def date_windows(model: ModelSpec) -> tuple[Window, ...] | None:
     """How the model's result depends on the date: ``()`` not at all; a tuple of windows when every use
-    of ``:as_of`` is a comparison of a table's or view's column with it (its result then changes
-    between two dates only if a row's column lies between them, ``windows_empty``); None otherwise
-    (the date is a value in the result, goes into a function, or the SQL reads the clock)."""
+    of ``:as_of`` is a comparison of a table's or view's column with it, in the model's SQL or in the
+    body of a core function it is passed to (its result then changes between two dates only if a row's
+    column lies between them, ``windows_empty``); None otherwise (the date is a value in the result,
+    goes into any other function, or the SQL reads the clock)."""
     if not depends_on_date(model):
         return ()
     return _windows(model.sql, model.sql_path or model.id)

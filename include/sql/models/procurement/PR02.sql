@@ -2,15 +2,8 @@
 -- "Share" = equal contact_phone or submit_ip within the tender, the same legal rep, or one id_no in
 -- enterprise_persons of both bidders. One alert per tender; evidence lists every sharing pair.
 with tender as (
-    select
-        tender_id,
-        buyer_unit_code,
-        method,
-        budget_amount,
-        publish_date,
-        region_code
-    from public_resources.tenders
-    where publish_date <= cast(:as_of as date)
+    select t.*
+    from core.tender_published(cast(:as_of as date)) as t
 ),
 
 bid as (
@@ -107,25 +100,14 @@ won as (
     group by tender_id
 )
 
-select
-    'tender' as subject_kind,
-    t.tender_id as subject_id,
-    t.tender_id as evidence_key,
-    t.region_code,
-    t.buyer_unit_code as unit_code,
-    coalesce(w.won_amount, t.budget_amount) as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'public_resources.tenders',
-            'key', t.tender_id,
-            'values', jsonb_build_object(
-                'buyer_unit_code', t.buyer_unit_code,
-                'method', t.method,
-                'budget_amount', t.budget_amount,
-                'publish_date', t.publish_date
-            )
-        )
-    ) || f.pairs as evidence
+select a.*
 from finding as f
 inner join tender as t on f.tender_id = t.tender_id
 left join won as w on f.tender_id = w.tender_id
+cross join lateral core.tender_alert(
+    t.tender_id,
+    t.tender_id,
+    coalesce(w.won_amount, t.budget_amount),
+    jsonb_build_object('buyer_unit_code', t.buyer_unit_code, 'publish_date', t.publish_date),
+    f.pairs
+) as a

@@ -3,21 +3,13 @@
 -- valid bid), and at least one. Cardinal's R018 (single bid received) configures its methods the same way.
 with tender as (
     select
-        tender_id,
-        buyer_unit_code,
-        method,
-        budget_amount,
-        publish_date,
-        bid_deadline,
-        region_code,
+        t.*,
         coalesce(
-            cast(cast(:valid_bids_min_by_method as jsonb) ->> method as integer),
+            cast(cast(:valid_bids_min_by_method as jsonb) ->> t.method as integer),
             cast(:valid_bids_min as integer)
         ) as valid_bids_min
-    from public_resources.tenders
-    where
-        method = any(cast(:methods as text[]))
-        and publish_date <= cast(:as_of as date)
+    from core.tender_published(cast(:as_of as date)) as t
+    where t.method = any(cast(:methods as text[]))
 ),
 
 valid_bid as (
@@ -34,36 +26,20 @@ valid_bid as (
     having count(*) < t.valid_bids_min
 )
 
-select
-    'tender' as subject_kind,
-    t.tender_id as subject_id,
-    t.tender_id as evidence_key,
-    t.region_code,
-    t.buyer_unit_code as unit_code,
-    v.bid_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'public_resources.tenders',
-            'key', t.tender_id,
-            'values', jsonb_build_object(
-                'method', t.method,
-                'valid_bids_min', t.valid_bids_min,
-                'buyer_unit_code', t.buyer_unit_code,
-                'budget_amount', t.budget_amount,
-                'publish_date', t.publish_date,
-                'bid_deadline', t.bid_deadline
-            )
-        ),
-        jsonb_build_object(
-            'feed', 'public_resources.bids',
-            'key', t.tender_id || '|' || v.bidder_uscc,
-            'values', jsonb_build_object(
-                'bidder_uscc', v.bidder_uscc,
-                'bid_amount', v.bid_amount,
-                'result', v.result,
-                'valid_bids', v.valid_bids
-            )
-        )
-    ) as evidence
+select a.*
 from valid_bid as v
 inner join tender as t on v.tender_id = t.tender_id
+cross join lateral core.tender_alert(
+    t.tender_id,
+    t.tender_id,
+    v.bid_amount,
+    jsonb_build_object(
+        'valid_bids_min', t.valid_bids_min,
+        'buyer_unit_code', t.buyer_unit_code,
+        'publish_date', t.publish_date,
+        'bid_deadline', t.bid_deadline
+    ),
+    jsonb_build_array(core.bid_item(
+        t.tender_id, v.bidder_uscc, v.bid_amount, v.result, jsonb_build_object('valid_bids', v.valid_bids)
+    ))
+) as a

@@ -17,26 +17,20 @@ with contract as (
         and sign_date <= cast(:as_of as date)
 ),
 
-split_window as (
-    select
-        a.contract_id as anchor_id,
-        array_agg(b.contract_id) as member_ids
-    from contract as a
-    inner join contract as b
-        on
-            a.buyer_unit_code = b.buyer_unit_code
-            and a.supplier_uscc = b.supplier_uscc
-            and a.sign_date <= b.sign_date
-            and b.sign_date < a.sign_date + cast(:window_days as integer)
-    group by a.contract_id
-    having
-        count(*) >= 2
-        and sum(b.amount) >= cast(:threshold as numeric)
-),
-
 member as (
-    select distinct unnest(member_ids) as contract_id
-    from split_window
+    select s.contract_id
+    from (
+        select
+            array_agg(jsonb_build_array(c.buyer_unit_code, c.supplier_uscc)) as group_keys,
+            array_agg(c.contract_id) as contract_ids,
+            array_agg(c.sign_date) as sign_dates,
+            array_agg(c.amount) as amounts
+        from contract as c
+    ) as a
+    cross join lateral core.split_contracts(
+        a.group_keys, a.contract_ids, a.sign_dates, a.amounts,
+        cast(:window_days as integer), cast(:threshold as numeric)
+    ) as s
 ),
 
 finding as (

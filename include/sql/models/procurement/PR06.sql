@@ -1,14 +1,7 @@
 -- PR06: winning bid at the budget ceiling (tender with >= 2 bids, WON bid >= ratio_min x budget).
 with tender as (
-    select
-        tender_id,
-        buyer_unit_code,
-        method,
-        budget_amount,
-        publish_date,
-        region_code
-    from public_resources.tenders
-    where publish_date <= cast(:as_of as date)
+    select t.*
+    from core.tender_published(cast(:as_of as date)) as t
 ),
 
 bid_stat as (
@@ -35,33 +28,15 @@ hit as (
         and b.bid_amount >= cast(:ratio_min as numeric) * t.budget_amount
 )
 
-select
-    'tender' as subject_kind,
-    tender_id as subject_id,
-    tender_id as evidence_key,
-    region_code,
-    buyer_unit_code as unit_code,
-    bid_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'public_resources.tenders',
-            'key', tender_id,
-            'values', jsonb_build_object(
-                'method', method,
-                'budget_amount', budget_amount,
-                'publish_date', publish_date,
-                'bids', bids
-            )
-        ),
-        jsonb_build_object(
-            'feed', 'public_resources.bids',
-            'key', tender_id || '|' || bidder_uscc,
-            'values', jsonb_build_object(
-                'bidder_uscc', bidder_uscc,
-                'result', 'WON',
-                'bid_amount', bid_amount,
-                'ratio_to_budget', round(bid_amount / budget_amount, 4)
-            )
-        )
-    ) as evidence
-from hit
+select a.*
+from hit as h
+cross join lateral core.tender_alert(
+    h.tender_id,
+    h.tender_id,
+    h.bid_amount,
+    jsonb_build_object('publish_date', h.publish_date, 'bids', h.bids),
+    jsonb_build_array(core.bid_item(
+        h.tender_id, h.bidder_uscc, h.bid_amount, 'WON',
+        jsonb_build_object('ratio_to_budget', round(h.bid_amount / h.budget_amount, 4))
+    ))
+) as a

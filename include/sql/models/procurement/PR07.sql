@@ -3,21 +3,13 @@
 -- Cardinal's R003 (short submission period) configures the methods and a threshold per method the same way.
 with tender as (
     select
-        tender_id,
-        buyer_unit_code,
-        method,
-        budget_amount,
-        publish_date,
-        bid_deadline,
-        region_code,
-        bid_deadline - publish_date as bidding_days,
+        t.*,
+        t.bid_deadline - t.publish_date as bidding_days,
         coalesce(
-            cast(cast(:days_min_by_method as jsonb) ->> method as integer), cast(:days_min as integer)
+            cast(cast(:days_min_by_method as jsonb) ->> t.method as integer), cast(:days_min as integer)
         ) as days_min
-    from public_resources.tenders
-    where
-        method = any(cast(:methods as text[]))
-        and publish_date <= cast(:as_of as date)
+    from core.tender_published(cast(:as_of as date)) as t
+    where t.method = any(cast(:methods as text[]))
 ),
 
 hit as (
@@ -26,25 +18,17 @@ hit as (
     where bidding_days < days_min
 )
 
-select
-    'tender' as subject_kind,
-    tender_id as subject_id,
-    tender_id as evidence_key,
-    region_code,
-    buyer_unit_code as unit_code,
-    budget_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'public_resources.tenders',
-            'key', tender_id,
-            'values', jsonb_build_object(
-                'method', method,
-                'budget_amount', budget_amount,
-                'publish_date', publish_date,
-                'bid_deadline', bid_deadline,
-                'bidding_days', bidding_days,
-                'days_min', days_min
-            )
-        )
-    ) as evidence
-from hit
+select a.*
+from hit as h
+cross join lateral core.tender_alert(
+    h.tender_id,
+    h.tender_id,
+    h.budget_amount,
+    jsonb_build_object(
+        'publish_date', h.publish_date,
+        'bid_deadline', h.bid_deadline,
+        'bidding_days', h.bidding_days,
+        'days_min', h.days_min
+    ),
+    '[]'
+) as a

@@ -1,16 +1,9 @@
 -- PR11 (Cardinal R028, identical bid prices): a tender of the listed methods on which two or more different
 -- bidders submitted bids of exactly the same amount (any result: a disqualified bid counts, as in Cardinal).
 with tender as (
-    select
-        tender_id,
-        buyer_unit_code,
-        method,
-        budget_amount,
-        region_code
-    from public_resources.tenders
-    where
-        publish_date <= cast(:as_of as date)
-        and method = any(cast(:methods as text[]))
+    select t.*
+    from core.tender_published(cast(:as_of as date)) as t
+    where t.method = any(cast(:methods as text[]))
 ),
 
 same_price as (
@@ -35,35 +28,20 @@ same_price as (
 
 hit as (
     select
-        t.tender_id,
-        t.buyer_unit_code,
-        t.method,
-        t.budget_amount,
-        t.region_code,
+        s.tender_id,
         min(s.bid_amount) as bid_amount,
         jsonb_agg(s.bid_amount order by s.bid_amount) as amounts,
         jsonb_agg(s.bids order by s.bid_amount) as bids
     from same_price as s
-    inner join tender as t on s.tender_id = t.tender_id
-    group by t.tender_id, t.buyer_unit_code, t.method, t.budget_amount, t.region_code
+    group by s.tender_id
 )
 
-select
-    'tender' as subject_kind,
-    tender_id as subject_id,
-    tender_id as evidence_key,
-    region_code,
-    buyer_unit_code as unit_code,
-    bid_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'public_resources.tenders',
-            'key', tender_id,
-            'values', jsonb_build_object(
-                'method', method,
-                'budget_amount', budget_amount,
-                'identical_amounts', amounts
-            )
-        )
-    ) || jsonb_path_query_array(bids, '$[*][*]') as evidence
-from hit
+select a.*
+from hit as h
+cross join lateral core.tender_alert(
+    h.tender_id,
+    h.tender_id,
+    h.bid_amount,
+    jsonb_build_object('identical_amounts', h.amounts),
+    jsonb_path_query_array(h.bids, '$[*][*]')
+) as a

@@ -7,13 +7,10 @@
 -- or the fence <= 0 (most tenderers never win).
 with tender as (
     select
-        tender_id,
-        region_code,
-        case when cast(:fence_per_category as boolean) then category else 'ALL' end as population
-    from public_resources.tenders
-    where
-        publish_date <= cast(:as_of as date)
-        and method = any(cast(:methods as text[]))
+        t.*,
+        case when cast(:fence_per_category as boolean) then t.category else 'ALL' end as population
+    from core.tender_published(cast(:as_of as date)) as t
+    where t.method = any(cast(:methods as text[]))
 ),
 
 valid_bid as (
@@ -98,13 +95,10 @@ select
                 'population', population,
                 'valid_bids', valid_bids,
                 'wins', wins,
-                'ratio', round(ratio, 6),
                 'tenders', tenders,
-                'population_tenderers', tenderers,
-                'top_bids', round(top_bids, 2),
-                'q1', round(q1, 6),
-                'q3', round(q3, 6),
-                'lower_fence', round(lower_fence, 6)
+                'top_bids', round(top_bids, 2)
+            ) || core.fence_values(
+                'ratio', ratio, 'population_tenderers', tenderers, q1, q3, 'lower_fence', lower_fence
             )
         )
     ) as evidence

@@ -1,18 +1,9 @@
 -- PR13 (Cardinal R030, late bid won): the WON bid of a tender was submitted after the bid deadline
 -- (the date of submitted_at, in the warehouse's time zone, later than bid_deadline).
 with tender as (
-    select
-        tender_id,
-        buyer_unit_code,
-        method,
-        budget_amount,
-        publish_date,
-        bid_deadline,
-        region_code
-    from public_resources.tenders
-    where
-        publish_date <= cast(:as_of as date)
-        and method = any(cast(:methods as text[]))
+    select t.*
+    from core.tender_published(cast(:as_of as date)) as t
+    where t.method = any(cast(:methods as text[]))
 ),
 
 hit as (
@@ -29,34 +20,15 @@ hit as (
         and cast(b.submitted_at as date) > t.bid_deadline
 )
 
-select
-    'tender' as subject_kind,
-    tender_id as subject_id,
-    tender_id || '|' || bidder_uscc as evidence_key,
-    region_code,
-    buyer_unit_code as unit_code,
-    bid_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'public_resources.tenders',
-            'key', tender_id,
-            'values', jsonb_build_object(
-                'method', method,
-                'budget_amount', budget_amount,
-                'publish_date', publish_date,
-                'bid_deadline', bid_deadline
-            )
-        ),
-        jsonb_build_object(
-            'feed', 'public_resources.bids',
-            'key', tender_id || '|' || bidder_uscc,
-            'values', jsonb_build_object(
-                'bidder_uscc', bidder_uscc,
-                'bid_amount', bid_amount,
-                'submitted_at', submitted_at,
-                'result', 'WON',
-                'days_late', days_late
-            )
-        )
-    ) as evidence
-from hit
+select a.*
+from hit as h
+cross join lateral core.tender_alert(
+    h.tender_id,
+    h.tender_id || '|' || h.bidder_uscc,
+    h.bid_amount,
+    jsonb_build_object('publish_date', h.publish_date, 'bid_deadline', h.bid_deadline),
+    jsonb_build_array(core.bid_item(
+        h.tender_id, h.bidder_uscc, h.bid_amount, 'WON',
+        jsonb_build_object('submitted_at', h.submitted_at, 'days_late', h.days_late)
+    ))
+) as a

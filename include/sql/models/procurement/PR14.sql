@@ -60,36 +60,17 @@ winner as (
     order by b.tender_id asc, b.bid_amount asc, b.bidder_uscc asc
 )
 
-select
-    'tender' as subject_kind,
-    p.tender_id as subject_id,
-    p.tender_id as evidence_key,
-    p.region_code,
-    p.buyer_unit_code as unit_code,
-    w.bid_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'public_resources.tenders',
-            'key', p.tender_id,
-            'values', jsonb_build_object(
-                'method', p.method,
-                'award_criteria', p.award_criteria,
-                'budget_amount', p.budget_amount
-            )
-        ),
-        jsonb_build_object(
-            'feed', 'public_resources.bids',
-            'key', p.tender_id || '|' || l.bidder_uscc,
-            'values', jsonb_build_object(
-                'bidder_uscc', l.bidder_uscc, 'bid_amount', l.bid_amount, 'result', 'DISQUALIFIED'
-            )
-        ),
-        jsonb_build_object(
-            'feed', 'public_resources.bids',
-            'key', p.tender_id || '|' || w.bidder_uscc,
-            'values', jsonb_build_object('bidder_uscc', w.bidder_uscc, 'bid_amount', w.bid_amount, 'result', 'WON')
-        )
-    ) as evidence
+select a.*
 from lowest as l
 inner join price_only as p on l.tender_id = p.tender_id
 inner join winner as w on l.tender_id = w.tender_id
+cross join lateral core.tender_alert(
+    p.tender_id,
+    p.tender_id,
+    w.bid_amount,
+    jsonb_build_object('award_criteria', p.award_criteria),
+    jsonb_build_array(
+        core.bid_item(p.tender_id, l.bidder_uscc, l.bid_amount, 'DISQUALIFIED', '{}'),
+        core.bid_item(p.tender_id, w.bidder_uscc, w.bid_amount, 'WON', '{}')
+    )
+) as a

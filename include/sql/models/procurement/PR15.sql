@@ -4,12 +4,8 @@
 -- than min_tenders tenders that received bids are left out. Cardinal's guard: nobody is flagged while the
 -- fence <= 0 (most buyers disqualify nothing).
 with tender as (
-    select
-        tender_id,
-        buyer_unit_code,
-        region_code
-    from public_resources.tenders
-    where publish_date <= cast(:as_of as date)
+    select t.*
+    from core.tender_published(cast(:as_of as date)) as t
 ),
 
 buyer as (
@@ -25,53 +21,34 @@ buyer as (
     inner join public_resources.bids as b on t.tender_id = b.tender_id
     group by t.buyer_unit_code
     having count(distinct t.tender_id) >= cast(:min_tenders as integer)
-),
-
-fence as (
-    select
-        count(*) as buyers,
-        cast(percentile_cont(0.25) within group (order by ratio) as numeric) as q1,
-        cast(percentile_cont(0.75) within group (order by ratio) as numeric) as q3
-    from buyer
-),
-
-hit as (
-    select
-        b.*,
-        f.buyers,
-        f.q1,
-        f.q3,
-        coalesce(cast(:ratio_fence as numeric), f.q3 + cast(:iqr_multiplier as numeric) * (f.q3 - f.q1))
-            as upper_fence
-    from buyer as b
-    cross join fence as f
 )
 
 select
     'unit' as subject_kind,
-    buyer_unit_code as subject_id,
+    b.buyer_unit_code as subject_id,
     'disqualified' as evidence_key,
-    region_code,
-    buyer_unit_code as unit_code,
+    b.region_code,
+    b.buyer_unit_code as unit_code,
     cast(null as numeric) as amount,
     jsonb_build_array(
         jsonb_build_object(
             'feed', 'public_resources.bids',
-            'key', buyer_unit_code,
+            'key', b.buyer_unit_code,
             'values', jsonb_build_object(
-                'tenders', tenders,
-                'submitted', submitted,
-                'disqualified', disqualified,
-                'ratio', round(ratio, 6),
-                'tenders_disqualifying', tenders_disqualifying,
-                'population_buyers', buyers,
-                'q1', round(q1, 6),
-                'q3', round(q3, 6),
-                'upper_fence', round(upper_fence, 6)
+                'tenders', b.tenders,
+                'submitted', b.submitted,
+                'disqualified', b.disqualified,
+                'tenders_disqualifying', b.tenders_disqualifying
+            ) || core.fence_values(
+                'ratio', b.ratio, 'population_buyers', f.population, f.q1, f.q3, 'upper_fence', f.upper_fence
             )
         )
     ) as evidence
-from hit
+from buyer as b
+cross join
+    core.iqr_fence(
+        (select array_agg(x.ratio) from buyer as x), cast(:ratio_fence as numeric), cast(:iqr_multiplier as numeric)
+    ) as f
 where
-    upper_fence > 0
-    and ratio >= upper_fence
+    f.upper_fence > 0
+    and b.ratio >= f.upper_fence

@@ -9,8 +9,7 @@ with bid as (
         b.result,
         t.region_code
     from public_resources.bids as b
-    inner join public_resources.tenders as t on b.tender_id = t.tender_id
-    where t.publish_date <= cast(:as_of as date)
+    inner join core.tender_published(cast(:as_of as date)) as t on b.tender_id = t.tender_id
 ),
 
 tenderer as (
@@ -24,52 +23,33 @@ tenderer as (
     from bid
     group by bidder_uscc
     having count(*) >= cast(:min_bids as integer)
-),
-
-fence as (
-    select
-        count(*) as tenderers,
-        cast(percentile_cont(0.25) within group (order by ratio) as numeric) as q1,
-        cast(percentile_cont(0.75) within group (order by ratio) as numeric) as q3
-    from tenderer
-),
-
-hit as (
-    select
-        r.*,
-        f.tenderers,
-        f.q1,
-        f.q3,
-        coalesce(cast(:ratio_fence as numeric), f.q3 + cast(:iqr_multiplier as numeric) * (f.q3 - f.q1))
-            as upper_fence
-    from tenderer as r
-    cross join fence as f
 )
 
 select
     'enterprise' as subject_kind,
-    bidder_uscc as subject_id,
+    b.bidder_uscc as subject_id,
     'disqualified' as evidence_key,
-    region_code,
+    b.region_code,
     null as unit_code,
     cast(null as numeric) as amount,
     jsonb_build_array(
         jsonb_build_object(
             'feed', 'public_resources.bids',
-            'key', bidder_uscc,
+            'key', b.bidder_uscc,
             'values', jsonb_build_object(
-                'submitted', submitted,
-                'disqualified', disqualified,
-                'ratio', round(ratio, 6),
-                'tenders_disqualified', tenders_disqualified,
-                'population_tenderers', tenderers,
-                'q1', round(q1, 6),
-                'q3', round(q3, 6),
-                'upper_fence', round(upper_fence, 6)
+                'submitted', b.submitted,
+                'disqualified', b.disqualified,
+                'tenders_disqualified', b.tenders_disqualified
+            ) || core.fence_values(
+                'ratio', b.ratio, 'population_tenderers', f.population, f.q1, f.q3, 'upper_fence', f.upper_fence
             )
         )
     ) as evidence
-from hit
+from tenderer as b
+cross join
+    core.iqr_fence(
+        (select array_agg(x.ratio) from tenderer as x), cast(:ratio_fence as numeric), cast(:iqr_multiplier as numeric)
+    ) as f
 where
-    upper_fence > 0
-    and ratio >= upper_fence
+    f.upper_fence > 0
+    and b.ratio >= f.upper_fence

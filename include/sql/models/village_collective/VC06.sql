@@ -24,27 +24,20 @@ small as (
     where contract_value < cast(:value_min as numeric)
 ),
 
-split_window as (
-    select
-        a.contract_id as anchor_id,
-        array_agg(b.contract_id) as member_ids
-    from small as a
-    inner join small as b
-        on
-            a.village_code = b.village_code
-            and a.counterparty_kind = b.counterparty_kind
-            and a.counterparty_id = b.counterparty_id
-            and a.sign_date <= b.sign_date
-            and b.sign_date < a.sign_date + cast(:window_days as integer)
-    group by a.contract_id
-    having
-        count(*) >= 2
-        and sum(b.contract_value) >= cast(:value_min as numeric)
-),
-
 member as (
-    select distinct unnest(member_ids) as contract_id
-    from split_window
+    select s.contract_id
+    from (
+        select
+            array_agg(jsonb_build_array(c.village_code, c.counterparty_kind, c.counterparty_id)) as group_keys,
+            array_agg(c.contract_id) as contract_ids,
+            array_agg(c.sign_date) as sign_dates,
+            array_agg(c.contract_value) as amounts
+        from small as c
+    ) as a
+    cross join lateral core.split_contracts(
+        a.group_keys, a.contract_ids, a.sign_dates, a.amounts,
+        cast(:window_days as integer), cast(:value_min as numeric)
+    ) as s
 ),
 
 finding as (
