@@ -17,6 +17,7 @@ from tianyan.warehouse.conn import psycopg_dsn
 D1, D2 = dt.date(2026, 11, 1), dt.date(2026, 11, 2)
 DEP = "provident_fund.deposits"  # append, three-column text key
 VEH = "public_security.vehicle_registrations"  # delta, versions at changed_at
+UNIT = "organization.public_units"  # snapshot
 PID = "320102198001010011"
 
 
@@ -89,7 +90,7 @@ def _invariants(url, feed_id):
 def _reset(url):
     with psycopg.connect(psycopg_dsn(url)) as conn:
         conn.execute("truncate provident_fund.deposits__history, public_security.vehicle_registrations__history,"
-                     " meta.feed_runs")
+                     " organization.public_units__history, meta.feed_runs")
 
 
 @pytest.mark.parametrize("feed_id", [VEH, DEP])
@@ -140,3 +141,21 @@ def test_first_load_does_not_depend_on_row_order_on_either_path(warehouse_url, m
     assert all(s == reference for s in states.values())
     first, after = reference
     assert len(first) == len(deliveries[D1]) and len(after) > len(first)
+
+
+def test_snapshot_before_a_later_loaded_snapshot_takes_the_ordinary_path(warehouse_url, monkeypatch):
+    """An empty history table, but a later snapshot recorded as loaded: the first load must re-state it
+    (tombstones at that date) and set _valid_to, which only the ordinary merge does."""
+    rows = [[f"U{i}", f"Unit {i}", None, "GOVERNMENT", "320102000000"] for i in range(12, 0, -1)]
+    states = []
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", threshold)
+        _reset(warehouse_url)
+        with psycopg.connect(psycopg_dsn(warehouse_url)) as conn:
+            conn.execute("insert into meta.feed_runs (feed_id, delivery_date, batch_id, status, delivered, loaded) "
+                         "values (%s, %s, 'later', 'LOADED', 0, 0)", (UNIT, D2))
+        _load(warehouse_url, UNIT, D1, rows)
+        _invariants(warehouse_url, UNIT)
+        states.append(_state(warehouse_url, UNIT))
+    assert states[0] == states[1]
+    assert len(states[0]) == 2 * len(rows)  # each unit at D1, and its tombstone at D2
