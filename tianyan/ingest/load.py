@@ -133,23 +133,27 @@ def stage(cur, feed: FeedSpec, good: pd.DataFrame, delivery_date: dt.date) -> in
     )
     n = len(good)
     arrays = {c: _text_array(good[c]) for c in cols}
+    # A system value that is the same for every row is the column's default rather than a CSV field:
+    # fewer bytes to write and to parse (the delivery date of an append/snapshot row, _deleted false).
+    defaults = {"_deleted": sql.Literal(False)}
     if versions_at_changed_at(feed):
         arrays["_valid_from"] = _text_array(good["changed_at"])
         if "op" in good.columns:
             deleted = (good["op"] == "D").fillna(False).to_numpy(dtype=bool)
             arrays["_deleted"] = pa.array(deleted).cast(pa.string())  # 'true' / 'false'
-        else:
-            arrays["_deleted"] = pa.repeat(pa.scalar("false"), n)
     else:
-        arrays["_valid_from"] = pa.repeat(pa.scalar(delivery_date.isoformat()), n)
-        arrays["_deleted"] = pa.repeat(pa.scalar("false"), n)
+        defaults["_valid_from"] = sql.Literal(dt.datetime.combine(delivery_date, dt.time()))
+    constant = [sql.SQL("alter column {} set default {}").format(sql.Identifier(c), v)
+                for c, v in defaults.items() if c not in arrays]
+    if constant:
+        cur.execute(sql.SQL("alter table _stg {}").format(sql.SQL(", ").join(constant)))
     table = pa.table(arrays)
     if n > 1:
         # Rows in version-key order (Arrow compares strings by bytes: the code point order of a C or
         # C.UTF-8 database). Only a hint, whatever the order the merge is the same: a heap loaded in
         # index order lets PostgreSQL's sorts (the ordered insert, the _valid_to window, the index
         # builds of a bulk first load) end at their presorted check instead of a full sort.
-        table = table.sort_by([(c, "ascending") for c in feed.version_key])
+        table = table.sort_by([(c, "ascending") for c in feed.version_key if c in arrays])
     sink = pa.BufferOutputStream()
     # Arrow writes CSV several times faster than pandas; COPY parses it server-side.
     pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
