@@ -205,7 +205,7 @@ def _suspend_indexes(cur, feed: FeedSpec, delivery_date: dt.date | None = None) 
     cur.execute(sql.SQL("select exists (select 1 from {hist})").format(hist=hist))
     if cur.fetchone()[0]:
         return None
-    cur.execute(sql.SQL("select count(*) from _stg"))
+    cur.execute("select count(*) from (select from _stg limit %s) s", (BULK_FIRST_LOAD_ROWS,))  # enough rows?
     if cur.fetchone()[0] < BULK_FIRST_LOAD_ROWS:
         return None
     if feed.mode == "snapshot" and delivery_date is not None:
