@@ -8,7 +8,7 @@
    database feeds into the exchange and starts the http exchange simulator (setup, not timed).
 3. Runs ``process_delivery`` (land + load, Data Docs on, as the DAG does) for all 47 feeds of the
    first delivery date, with timers around each stage: land, fetch (archived copy + checksum), read,
-   normalise, validate (GX), stage (Arrow CSV + COPY into the temp staging table + analyze; the row hash
+   normalise, validate (GX), stage (Arrow sort + CSV + COPY into the temp staging table; the row hash
    is computed by the merge insert),
    merge (history-keeping merge), other (duplicates, quarantine, accounting, commit). SQL statements
    run inside stage/merge are timed too (per statement kind).
