@@ -63,3 +63,27 @@ $$;
 comment on function core.busy_windows(text[], date[], text[], int, int) is
 'Batches of overlapping windows [d, d + window_days) in which a subject has events of at least '
 'members_min distinct members: (subject_id, first_day, end_day), end_day exclusive.';
+
+-- The events of each batch of core.busy_windows: every event (by event_id, in the order of the other
+-- arrays) of the subject dated within the batch's [first_day, end_day), with the batch's first_day.
+-- Used by MI05 and MI06 to list a batch's claims.
+create or replace function core.busy_window_events(
+    subject_ids text[], event_dates date[], member_ids text[], event_ids text[], window_days int, members_min int
+) returns table (subject_id text, first_day date, event_id text)
+language sql immutable parallel safe
+as $$
+    select
+        w.subject_id,
+        w.first_day,
+        e.event_id
+    from core.busy_windows(subject_ids, event_dates, member_ids, window_days, members_min) as w
+    inner join unnest(subject_ids, event_dates, event_ids) as e (subject_id, event_date, event_id)
+        on
+            w.subject_id = e.subject_id
+            and w.first_day <= e.event_date
+            and w.end_day > e.event_date
+$$;
+
+comment on function core.busy_window_events(text[], date[], text[], text[], int, int) is
+'The events (event_id) of each core.busy_windows batch: (subject_id, first_day, event_id), one row per '
+'event dated within the batch.';
