@@ -3,36 +3,26 @@
 -- counted in windows [d, d + window_days) anchored on each received_date; a window with
 -- >= count_min of them is a finding. One alert per subject, listing every complaint of a
 -- qualifying window.
+-- Each complaint once per subject it names (the unit, the person), read in one pass.
 with complaint as (
     select
-        'unit' as subject_kind,
-        trim(subject_unit_code) as subject_id,
-        complaint_id,
-        received_date,
-        channel,
-        category,
-        region_code,
-        status
-    from discipline.complaints
+        s.subject_kind,
+        s.subject_id,
+        c.complaint_id,
+        c.received_date,
+        c.channel,
+        c.category,
+        c.region_code,
+        c.status
+    from discipline.complaints as c
+    cross join
+        lateral (
+            values ('unit', trim(c.subject_unit_code)), ('person', c.subject_id_no)
+        ) as s (subject_kind, subject_id)
     where
-        status <> 'CLOSED'
-        and nullif(trim(subject_unit_code), '') is not null
-        and received_date <= cast(:as_of as date)
-    union all
-    select
-        'person' as subject_kind,
-        subject_id_no as subject_id,
-        complaint_id,
-        received_date,
-        channel,
-        category,
-        region_code,
-        status
-    from discipline.complaints
-    where
-        status <> 'CLOSED'
-        and nullif(trim(subject_id_no), '') is not null
-        and received_date <= cast(:as_of as date)
+        c.status <> 'CLOSED'
+        and nullif(trim(s.subject_id), '') is not null
+        and c.received_date <= cast(:as_of as date)
 ),
 
 complaint_window as (
