@@ -1,9 +1,9 @@
 -- Shared definition: "at least n distinct members within any window of w days" (MI05 batch admissions
--- of one institution, MI06 frequent admissions of one person). Events (subject, date, member) come in
--- as three arrays of the same order; a window [d, d + w) starts on an event's date and qualifies when
--- it holds events of >= n distinct members of that subject. Qualifying windows that overlap (starts
--- less than w days apart) form one batch, returned as [first_day, end_day) with end_day = the last
--- qualifying start + w.
+-- of one institution, MI06 frequent admissions of one person, CA01 repeated complaints about one
+-- subject). Events (subject, date, member) come in as three arrays of the same order; a window
+-- [d, d + w) starts on an event's date and qualifies when it holds events of >= n distinct members of
+-- that subject. Qualifying windows that overlap (starts less than w days apart) form one batch,
+-- returned as [first_day, end_day) with end_day = the last qualifying start + w.
 create or replace function core.busy_windows(
     subject_ids text[], event_dates date[], member_ids text[], window_days int, members_min int
 ) returns table (subject_id text, first_day date, end_day date)
@@ -66,7 +66,7 @@ comment on function core.busy_windows(text[], date[], text[], int, int) is
 
 -- The events of each batch of core.busy_windows: every event (by event_id, in the order of the other
 -- arrays) of the subject dated within the batch's [first_day, end_day), with the batch's first_day.
--- Used by MI05 and MI06 to list a batch's claims.
+-- Used by MI05 and MI06 to list a batch's claims, by CA01 its complaints.
 create or replace function core.busy_window_events(
     subject_ids text[], event_dates date[], member_ids text[], event_ids text[], window_days int, members_min int
 ) returns table (subject_id text, first_day date, event_id text)

@@ -15,17 +15,7 @@ with contract as (
 ),
 
 village_kin as materialized (
-    select
-        k.appointment_id,
-        k.official_id_no,
-        k.jurisdiction_region_code,
-        k.start_date,
-        k.end_date,
-        k.kin_id_no,
-        k.kin_kind,
-        k.kin_relation,
-        k.kin_valid_from,
-        k.kin_valid_to
+    select k.*
     from core.official_kin as k
     where k.rank = 'VILLAGE'
 ),
