@@ -7,20 +7,8 @@
 -- linked(e, p) = exists core.enterprise_link l where l.uscc = e and
 --                (l.id_no = p or l.id_no in relatives(p)).
 
+-- The people (legal rep, enterprise_persons) first, then the register data of their enterprise, once.
 create or replace view core.enterprise_link as
-select
-    e.uscc,
-    e.legal_rep_id_no as id_no,
-    'LEGAL_REP' as role,
-    cast(null as numeric) as share_ratio,
-    e.name as enterprise_name,
-    e.status as enterprise_status,
-    e.status_date as enterprise_status_date,
-    e.registered_capital,
-    e.established_date,
-    e.region_code
-from market_regulation.enterprises as e
-union all
 select
     p.uscc,
     p.id_no,
@@ -32,7 +20,21 @@ select
     e.registered_capital,
     e.established_date,
     e.region_code
-from market_regulation.enterprise_persons as p
+from (
+    select
+        r.uscc,
+        r.legal_rep_id_no as id_no,
+        'LEGAL_REP' as role,
+        cast(null as numeric) as share_ratio
+    from market_regulation.enterprises as r
+    union all
+    select
+        ep.uscc,
+        ep.id_no,
+        ep.role,
+        ep.share_ratio
+    from market_regulation.enterprise_persons as ep
+) as p
 left join market_regulation.enterprises as e on p.uscc = e.uscc;
 
 comment on view core.enterprise_link is

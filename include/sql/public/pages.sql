@@ -34,21 +34,9 @@ unit_pages as (
     where u.unit_code ~ '^[0-9A-Z]{1,32}$'
 )
 
-select
-    p.page_kind,
-    p.code,
-    p.name,
-    p.unit_code,
-    p.region_code,
-    p.unit_kind
+select p.*
 from village_pages as p
 union all
-select
-    p.page_kind,
-    p.code,
-    p.name,
-    p.unit_code,
-    p.region_code,
-    p.unit_kind
+select p.*
 from unit_pages as p
 order by page_kind desc, code asc

@@ -1,20 +1,6 @@
 -- One complaint as its ticket page shows it: status and dates from the complaints feed (the case
 -- system's record), the unit it names and the inspection office it is routed to (the office with
 -- the longest region prefix of the complaint's region, as alerts are routed). Nothing else.
-with complaint as (
-    select
-        c.complaint_id,
-        c.received_date,
-        c.channel,
-        c.category,
-        c.status,
-        c.closed_date,
-        c.region_code,
-        c.subject_unit_code
-    from discipline.complaints as c
-    where c.complaint_id = :ticket
-)
-
 select
     c.complaint_id,
     c.received_date,
@@ -25,7 +11,7 @@ select
     u.name as unit_name,
     best.office_code,
     best.office_name
-from complaint as c
+from discipline.complaints as c
 left join organization.public_units as u on c.subject_unit_code = u.unit_code
 left join lateral (
     select
@@ -36,3 +22,4 @@ left join lateral (
     order by length(o.region_prefix) desc
     limit 1
 ) as best on true
+where c.complaint_id = :ticket

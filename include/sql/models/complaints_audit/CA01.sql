@@ -1,63 +1,49 @@
 -- CA01: repeated unresolved complaints about one unit or one person.
 -- Subjects are units (subject_unit_code) or persons (subject_id_no). Complaints not CLOSED are
 -- counted in windows [d, d + window_days) anchored on each received_date; a window with
--- >= count_min of them is a finding. One alert per subject, listing every complaint of a
--- qualifying window.
+-- >= count_min of them is a finding (core.busy_windows). One alert per subject, listing every
+-- complaint of a qualifying window.
+-- Each complaint once per subject it names (the unit, the person), read in one pass; subject_key
+-- (kind:id) is the subject as core.busy_window_events takes it.
 with complaint as (
     select
-        'unit' as subject_kind,
-        trim(subject_unit_code) as subject_id,
-        complaint_id,
-        received_date,
-        channel,
-        category,
-        region_code,
-        status
-    from discipline.complaints
+        s.subject_kind,
+        s.subject_id,
+        s.subject_kind || ':' || s.subject_id as subject_key,
+        c.complaint_id,
+        c.received_date,
+        c.channel,
+        c.category,
+        c.region_code,
+        c.status
+    from discipline.complaints as c
+    cross join
+        lateral (
+            values ('unit', trim(c.subject_unit_code)), ('person', c.subject_id_no)
+        ) as s (subject_kind, subject_id)
     where
-        status <> 'CLOSED'
-        and nullif(trim(subject_unit_code), '') is not null
-        and received_date <= cast(:as_of as date)
-    union all
-    select
-        'person' as subject_kind,
-        subject_id_no as subject_id,
-        complaint_id,
-        received_date,
-        channel,
-        category,
-        region_code,
-        status
-    from discipline.complaints
-    where
-        status <> 'CLOSED'
-        and nullif(trim(subject_id_no), '') is not null
-        and received_date <= cast(:as_of as date)
+        c.status <> 'CLOSED'
+        and nullif(trim(s.subject_id), '') is not null
+        and c.received_date <= cast(:as_of as date)
 ),
 
-complaint_window as (
-    select
-        a.subject_kind,
-        a.subject_id,
-        a.complaint_id as anchor_id,
-        array_agg(b.complaint_id) as member_ids
-    from complaint as a
-    inner join complaint as b
-        on
-            a.subject_kind = b.subject_kind
-            and a.subject_id = b.subject_id
-            and a.received_date <= b.received_date
-            and b.received_date < a.received_date + cast(:window_days as integer)
-    group by a.subject_kind, a.subject_id, a.complaint_id
-    having count(*) >= cast(:count_min as integer)
-),
-
+-- The complaints of every qualifying window (core.busy_window_events: the overlapping windows of a
+-- subject form one batch, whose complaints are those of its windows).
 member as (
-    select distinct
-        subject_kind,
-        subject_id,
-        unnest(member_ids) as complaint_id
-    from complaint_window
+    select
+        w.subject_id as subject_key,
+        w.event_id as complaint_id
+    from (
+        select
+            array_agg(c.subject_key) as subject_keys,
+            array_agg(c.received_date) as received_dates,
+            array_agg(c.complaint_id) as complaint_ids
+        from complaint as c
+    ) as a
+    cross join lateral core.busy_window_events(
+        a.subject_keys, a.received_dates, a.complaint_ids, a.complaint_ids, cast(:window_days as integer),
+        cast(:count_min as integer)
+    ) as w
 ),
 
 finding as (
@@ -83,8 +69,7 @@ finding as (
     from complaint as c
     inner join member as m
         on
-            c.subject_kind = m.subject_kind
-            and c.subject_id = m.subject_id
+            c.subject_key = m.subject_key
             and c.complaint_id = m.complaint_id
     group by c.subject_kind, c.subject_id
 )

@@ -5,15 +5,9 @@
 -- date. One alert per pair of claims.
 with stay as (
     select
-        c.claim_id,
-        c.id_no,
-        c.institution_code,
-        c.admit_date,
-        c.discharge_date,
-        c.fund_paid,
-        coalesce(c.discharge_date, cast(:as_of as date)) as end_date
-    from medical_insurance.claims as c
-    where c.claim_type = 'INPATIENT'
+        s.*,
+        coalesce(s.discharge_date, cast(:as_of as date)) as end_date
+    from core.inpatient_stay as s
 ),
 
 pair as (

@@ -3,21 +3,20 @@
 -- interval (core.custody, closed [start_date, end_date], open = ongoing) covers it.
 with hits as (
     select
-        c.claim_id,
-        c.id_no,
-        c.institution_code,
-        c.admit_date,
-        c.discharge_date,
-        c.fund_paid,
+        s.claim_id,
+        s.id_no,
+        s.institution_code,
+        s.admit_date,
+        s.discharge_date,
+        s.fund_paid,
         min(k.record_id) as record_id
-    from medical_insurance.claims as c
+    from core.inpatient_stay as s
     inner join core.custody as k
         on
-            c.id_no = k.id_no
-            and c.admit_date >= k.start_date
-            and (k.end_date is null or c.admit_date <= k.end_date)
-    where c.claim_type = 'INPATIENT'
-    group by c.claim_id, c.id_no, c.institution_code, c.admit_date, c.discharge_date, c.fund_paid
+            s.id_no = k.id_no
+            and s.admit_date >= k.start_date
+            and (k.end_date is null or s.admit_date <= k.end_date)
+    group by s.claim_id, s.id_no, s.institution_code, s.admit_date, s.discharge_date, s.fund_paid
 )
 
 select

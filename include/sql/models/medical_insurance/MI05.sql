@@ -10,67 +10,56 @@ with recipient as (
 ),
 
 admission as (
-    select
-        c.claim_id,
-        c.id_no,
-        c.institution_code,
-        c.admit_date,
-        c.fund_paid
-    from medical_insurance.claims as c
-    inner join recipient on c.id_no = recipient.id_no
-    left join core.person as p on c.id_no = p.id_no
+    select s.*
+    from core.inpatient_stay as s
+    inner join recipient on s.id_no = recipient.id_no
+    left join core.person as p on s.id_no = p.id_no
     where
-        c.claim_type = 'INPATIENT'
-        and coalesce(
+        coalesce(
             p.birth_date,
             make_date(
-                cast(substr(c.id_no, 7, 4) as int), cast(substr(c.id_no, 11, 2) as int),
-                cast(substr(c.id_no, 13, 2) as int)
+                cast(substr(s.id_no, 7, 4) as int), cast(substr(s.id_no, 11, 2) as int),
+                cast(substr(s.id_no, 13, 2) as int)
             )
-        ) + make_interval(years => cast(:age_min as int)) <= c.admit_date
+        ) + make_interval(years => cast(:age_min as int)) <= s.admit_date
 ),
 
-batch as (
+batch_claim as (
     select
         w.subject_id as institution_code,
         w.first_day,
-        w.end_day
+        w.event_id as claim_id
     from (
         select
             array_agg(institution_code) as institution_codes,
             array_agg(admit_date) as admit_dates,
-            array_agg(id_no) as id_nos
+            array_agg(id_no) as id_nos,
+            array_agg(claim_id) as claim_ids
         from admission
     ) as a
-    cross join lateral core.busy_windows(
-        a.institution_codes, a.admit_dates, a.id_nos, cast(:window_days as int), cast(:patients_min as int)
+    cross join lateral core.busy_window_events(
+        a.institution_codes, a.admit_dates, a.id_nos, a.claim_ids, cast(:window_days as int),
+        cast(:patients_min as int)
     ) as w
 ),
 
 hits as (
     select
-        batch.institution_code,
-        batch.first_day,
-        count(distinct admission.id_no) as patients,
-        sum(admission.fund_paid) as amount,
+        b.institution_code,
+        b.first_day,
+        count(distinct s.id_no) as patients,
+        sum(s.fund_paid) as amount,
         jsonb_agg(
             jsonb_build_object(
                 'feed', 'medical_insurance.claims',
-                'key', admission.claim_id,
-                'values', jsonb_build_object(
-                    'id_no', admission.id_no, 'admit_date', admission.admit_date,
-                    'fund_paid', admission.fund_paid
-                )
+                'key', s.claim_id,
+                'values', jsonb_build_object('id_no', s.id_no, 'admit_date', s.admit_date, 'fund_paid', s.fund_paid)
             )
-            order by admission.admit_date, admission.claim_id
+            order by s.admit_date, s.claim_id
         ) as claims
-    from batch
-    inner join admission
-        on
-            batch.institution_code = admission.institution_code
-            and batch.first_day <= admission.admit_date
-            and batch.end_day > admission.admit_date
-    group by batch.institution_code, batch.first_day
+    from batch_claim as b
+    inner join admission as s on b.claim_id = s.claim_id
+    group by b.institution_code, b.first_day
 )
 
 select

@@ -3,21 +3,15 @@
 -- :window_days window [d, d + window_days). Overlapping qualifying windows form
 -- one episode (one alert, keyed by its first admission date).
 with admission as (
-    select
-        c.claim_id,
-        c.id_no,
-        c.institution_code,
-        c.admit_date,
-        c.fund_paid
-    from medical_insurance.claims as c
-    where c.claim_type = 'INPATIENT'
+    select s.*
+    from core.inpatient_stay as s
 ),
 
-episode as (
+episode_claim as (
     select
         w.subject_id as id_no,
         w.first_day,
-        w.end_day
+        w.event_id as claim_id
     from (
         select
             array_agg(id_no) as id_nos,
@@ -25,36 +19,31 @@ episode as (
             array_agg(claim_id) as claim_ids
         from admission
     ) as a
-    cross join lateral core.busy_windows(
-        a.id_nos, a.admit_dates, a.claim_ids, cast(:window_days as int), cast(:admissions_min as int)
+    cross join lateral core.busy_window_events(
+        a.id_nos, a.admit_dates, a.claim_ids, a.claim_ids, cast(:window_days as int), cast(:admissions_min as int)
     ) as w
 ),
 
 hits as (
     select
-        episode.id_no,
-        episode.first_day,
+        e.id_no,
+        e.first_day,
         count(*) as admissions,
-        sum(admission.fund_paid) as amount,
-        mode() within group (order by admission.institution_code) as institution_code,
+        sum(s.fund_paid) as amount,
+        mode() within group (order by s.institution_code) as institution_code,
         jsonb_agg(
             jsonb_build_object(
                 'feed', 'medical_insurance.claims',
-                'key', admission.claim_id,
+                'key', s.claim_id,
                 'values', jsonb_build_object(
-                    'institution_code', admission.institution_code, 'admit_date', admission.admit_date,
-                    'fund_paid', admission.fund_paid
+                    'institution_code', s.institution_code, 'admit_date', s.admit_date, 'fund_paid', s.fund_paid
                 )
             )
-            order by admission.admit_date, admission.claim_id
+            order by s.admit_date, s.claim_id
         ) as evidence
-    from episode
-    inner join admission
-        on
-            episode.id_no = admission.id_no
-            and episode.first_day <= admission.admit_date
-            and episode.end_day > admission.admit_date
-    group by episode.id_no, episode.first_day
+    from episode_claim as e
+    inner join admission as s on e.claim_id = s.claim_id
+    group by e.id_no, e.first_day
 )
 
 select

@@ -3,101 +3,58 @@
 -- sign_date, with their relatives valid at sign_date (core.official_kin, SELF included); an ORG
 -- counterparty matches when one of those people is its legal rep or in enterprise_persons
 -- (core.enterprise_link). One alert per contract.
+-- The contract's own columns as delivered (c.*), with the date filter on the feed itself (the
+-- carry-forward analysis reads it there).
 with contract as (
     select
-        contract_id,
-        village_code,
-        asset_id,
-        counterparty_kind,
-        counterparty_id,
-        annual_rent,
-        start_date,
-        end_date,
-        award_method,
-        sign_date,
-        upper(trim(counterparty_id)) as counterparty_key,
-        round((end_date - start_date) / 365.25, 1) as term_years
-    from agriculture.collective_contracts
-    where sign_date <= cast(:as_of as date)
+        c.*,
+        upper(trim(c.counterparty_id)) as counterparty_key,
+        core.lease_term_years(c.start_date, c.end_date) as term_years
+    from agriculture.collective_contracts as c
+    where c.sign_date <= cast(:as_of as date)
 ),
 
 village_kin as materialized (
-    select
-        k.appointment_id,
-        k.official_id_no,
-        k.jurisdiction_region_code,
-        k.start_date,
-        k.end_date,
-        k.kin_id_no,
-        k.kin_kind,
-        k.kin_relation,
-        k.kin_valid_from,
-        k.kin_valid_to
+    select k.*
     from core.official_kin as k
     where k.rank = 'VILLAGE'
 ),
 
-village_linked as materialized (
+-- Who a contract of the village may not go to: an official or a relative (PERSON, keyed by id_no), or an
+-- enterprise linked to one (ORG, keyed by uscc; core.enterprise_link, as in core.official_enterprise).
+village_party as (
     select
         k.*,
-        l.uscc,
-        l.role
+        'PERSON' as party_kind,
+        k.kin_id_no as party_key,
+        null as link_role
+    from village_kin as k
+    union all
+    select
+        k.*,
+        'ORG' as party_kind,
+        l.uscc as party_key,
+        l.role as link_role
     from village_kin as k
     inner join core.enterprise_link as l on k.kin_id_no = l.id_no
 ),
 
-matched as (
-    select
-        c.contract_id,
-        k.official_id_no,
-        k.appointment_id,
-        k.kin_id_no,
-        k.kin_kind,
-        k.kin_relation,
-        null as link_role
-    from contract as c
-    inner join village_kin as k
-        on
-            c.village_code = k.jurisdiction_region_code
-            and c.counterparty_key = k.kin_id_no
-            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, c.sign_date)
-    where c.counterparty_kind = 'PERSON'
-    union all
-    select
-        c.contract_id,
-        k.official_id_no,
-        k.appointment_id,
-        k.kin_id_no,
-        k.kin_kind,
-        k.kin_relation,
-        k.role as link_role
-    from contract as c
-    inner join village_linked as k
-        on
-            c.village_code = k.jurisdiction_region_code
-            and c.counterparty_key = k.uscc
-            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, c.sign_date)
-    where c.counterparty_kind = 'ORG'
-),
-
 finding as (
     select
-        contract_id,
+        c.contract_id,
         jsonb_agg(
-            distinct jsonb_build_object(
-                'feed', 'organization.officials',
-                'key', appointment_id,
-                'values', jsonb_build_object(
-                    'official_id_no', official_id_no,
-                    'linked_id_no', kin_id_no,
-                    'relative_kind', kin_kind,
-                    'relation', kin_relation,
-                    'link_role', link_role
-                )
+            distinct core.official_link_evidence(
+                k.appointment_id, k.official_id_no, k.kin_id_no, k.kin_kind, k.kin_relation, k.link_role
             )
         ) as matches
-    from matched
-    group by contract_id
+    from contract as c
+    inner join village_party as k
+        on
+            c.village_code = k.jurisdiction_region_code
+            and c.counterparty_kind = k.party_kind
+            and c.counterparty_key = k.party_key
+            and core.official_kin_on(k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, c.sign_date)
+    group by c.contract_id
 )
 
 select

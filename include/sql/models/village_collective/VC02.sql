@@ -18,7 +18,7 @@ with contract as (
         c.award_method,
         left(c.village_code, 6) as district_code,
         c.annual_rent / c.area as rent_per_area,
-        round((c.end_date - c.start_date) / 365.25, 1) as term_years
+        core.lease_term_years(c.start_date, c.end_date) as term_years
     from agriculture.collective_contracts as c
     inner join agriculture.collective_assets as a on c.asset_id = a.asset_id
     where

@@ -1,23 +1,16 @@
 -- VC03: large collective contract without public bidding.
 -- Contract value = annual_rent x term in years;
--- term = (end_date - start_date) / 365.25 rounded to 0.1 year.
+-- term = core.lease_term_years: (end_date - start_date) / 365.25 rounded to 0.1 year.
+-- The contract's own columns as delivered (c.*), with the date filter on the feed itself (the
+-- carry-forward analysis reads it there).
 with contract as (
     select
-        contract_id,
-        village_code,
-        asset_id,
-        counterparty_kind,
-        counterparty_id,
-        annual_rent,
-        start_date,
-        end_date,
-        award_method,
-        sign_date,
-        round((end_date - start_date) / 365.25, 1) as term_years
-    from agriculture.collective_contracts
+        c.*,
+        core.lease_term_years(c.start_date, c.end_date) as term_years
+    from agriculture.collective_contracts as c
     where
-        sign_date <= cast(:as_of as date)
-        and award_method <> 'PUBLIC_BIDDING'
+        c.sign_date <= cast(:as_of as date)
+        and c.award_method <> 'PUBLIC_BIDDING'
 ),
 
 hit as (

@@ -2,20 +2,14 @@
 -- Windows are [d, d + window_days) anchored on each contract's sign_date; a window holding >= 2
 -- contracts of one village and counterparty, each below value_min, together >= value_min, is a
 -- split. One alert per village and counterparty, listing every contract of a qualifying window.
+-- The contract's own columns as delivered (c.*), with the date filter on the feed itself (the
+-- carry-forward analysis reads it there).
 with contract as (
     select
-        contract_id,
-        village_code,
-        counterparty_kind,
-        counterparty_id,
-        annual_rent,
-        start_date,
-        end_date,
-        award_method,
-        sign_date,
-        annual_rent * round((end_date - start_date) / 365.25, 1) as contract_value
-    from agriculture.collective_contracts
-    where sign_date <= cast(:as_of as date)
+        c.*,
+        c.annual_rent * core.lease_term_years(c.start_date, c.end_date) as contract_value
+    from agriculture.collective_contracts as c
+    where c.sign_date <= cast(:as_of as date)
 ),
 
 small as (
