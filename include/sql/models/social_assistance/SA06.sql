@@ -51,15 +51,6 @@ hits as (
 select a.*
 from hits
 inner join enrollment on hits.enrollment_id = enrollment.enrollment_id
-cross join lateral core.person_alert(
-    jsonb_build_object(
-        'feed', 'civil_affairs.assistance_enrollments',
-        'key', enrollment.enrollment_id,
-        'values', jsonb_build_object(
-            'program', enrollment.program, 'start_date', enrollment.start_date,
-            'last_day', enrollment.last_day, 'monthly_amount', enrollment.monthly_amount,
-            'status', enrollment.status
-        )
-    ),
-    enrollment.id_no, enrollment.region_code, hits.unit_code, enrollment.monthly_amount, hits.appointments
+cross join lateral core.assistance_enrollment_alert(
+    hits.enrollment_id, jsonb_build_object('last_day', enrollment.last_day), hits.unit_code, hits.appointments
 ) as a
