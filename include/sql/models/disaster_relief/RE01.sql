@@ -14,17 +14,16 @@ with event as (
 
 paid as (
     select
-        p.payment_id,
         p.id_no,
         p.event_id,
         p.region_code,
         p.amount,
-        p.pay_date,
+        p.evidence,
         event.event_date,
         event.affected,
         m.region_code as home_region_code,
         m.household_id
-    from emergency.relief_payments as p
+    from core.relief_payment as p
     inner join event on p.event_id = event.event_id
     inner join core.household_member as m
         on
@@ -45,15 +44,7 @@ hits as (
 select a.*
 from hits
 cross join lateral core.person_alert(
-    jsonb_build_object(
-        'feed', 'emergency.relief_payments',
-        'key', hits.payment_id,
-        'values', jsonb_build_object(
-            'event_id', hits.event_id, 'region_code', hits.region_code, 'amount', hits.amount,
-            'pay_date', hits.pay_date
-        )
-    ),
-    hits.id_no, hits.region_code, null, hits.amount,
+    hits.evidence, hits.id_no, hits.region_code, null, hits.amount,
     jsonb_build_array(
         jsonb_build_object(
             'feed', 'public_security.household_registration',

@@ -3,19 +3,12 @@
 -- id_no (core.death, death_date <= as-of).
 with hits as (
     select
-        jsonb_build_object(
-            'feed', 'agriculture.farm_subsidies',
-            'key', f.payment_id,
-            'values', jsonb_build_object(
-                'village_code', f.village_code, 'subsidy_year', f.subsidy_year,
-                'subsidized_area_mu', f.subsidized_area_mu, 'amount', f.amount, 'pay_date', f.pay_date
-            )
-        ) as item,
+        f.evidence as item,
         f.id_no,
         f.village_code as region_code,
         f.amount,
         jsonb_build_array(core.death_evidence(d.id_no, d.death_date, d.sources, d.earliest_source)) as items
-    from agriculture.farm_subsidies as f
+    from core.farm_subsidy as f
     inner join core.death as d on f.id_no = d.id_no
     where
         d.death_date <= cast(:as_of as date)
