@@ -14,23 +14,21 @@ with event as (
 
 paid as (
     select
-        p.payment_id,
         p.id_no,
         p.event_id,
         p.region_code,
         p.amount,
-        p.pay_date,
+        p.evidence,
         event.event_date,
         event.affected,
         m.region_code as home_region_code,
         m.household_id
-    from emergency.relief_payments as p
+    from core.relief_payment as p
     inner join event on p.event_id = event.event_id
     inner join core.household_member as m
         on
             p.id_no = m.id_no
-            and event.event_date >= m.valid_from
-            and (m.valid_to is null or event.event_date < m.valid_to)
+            and core.valid_on(event.event_date, m.valid_from, m.valid_to)
 ),
 
 hits as (
@@ -43,22 +41,11 @@ hits as (
     )
 )
 
-select
-    'person' as subject_kind,
-    hits.id_no as subject_id,
-    hits.payment_id as evidence_key,
-    hits.region_code,
-    cast(null as text) as unit_code,
-    hits.amount,
+select a.*
+from hits
+cross join lateral core.person_alert(
+    hits.evidence, hits.id_no, hits.region_code, null, hits.amount,
     jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'emergency.relief_payments',
-            'key', hits.payment_id,
-            'values', jsonb_build_object(
-                'event_id', hits.event_id, 'region_code', hits.region_code, 'amount', hits.amount,
-                'pay_date', hits.pay_date
-            )
-        ),
         jsonb_build_object(
             'feed', 'public_security.household_registration',
             'key', hits.id_no,
@@ -74,5 +61,5 @@ select
                 'event_date', hits.event_date, 'affected_region_codes', to_jsonb(hits.affected)
             )
         )
-    ) as evidence
-from hits
+    )
+) as a

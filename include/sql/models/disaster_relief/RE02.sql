@@ -8,18 +8,8 @@ with hits as (
         p.event_id,
         min(p.region_code) as region_code,
         sum(p.amount) - max(p.amount) as amount,
-        jsonb_agg(
-            jsonb_build_object(
-                'feed', 'emergency.relief_payments',
-                'key', p.payment_id,
-                'values', jsonb_build_object(
-                    'event_id', p.event_id, 'region_code', p.region_code, 'amount', p.amount,
-                    'pay_date', p.pay_date
-                )
-            )
-            order by p.payment_id
-        ) as evidence
-    from emergency.relief_payments as p
+        jsonb_agg(p.evidence order by p.payment_id) as evidence
+    from core.relief_payment as p
     group by p.id_no, p.event_id
     having count(distinct p.payment_id) > 1
 )

@@ -31,15 +31,9 @@ hits as (
         large.payment_id,
         min(k.unit_code) as unit_code,
         jsonb_agg(
-            jsonb_build_object(
-                'feed', 'organization.officials',
-                'key', k.appointment_id,
-                'values', jsonb_build_object(
-                    'official_id_no', k.official_id_no, 'rank', k.rank,
-                    'jurisdiction_region_code', k.jurisdiction_region_code,
-                    'start_date', k.start_date, 'end_date', k.end_date,
-                    'relation_kind', k.kin_kind, 'relation', k.kin_relation
-                )
+            core.village_official_evidence(
+                k.appointment_id, k.official_id_no, k.rank, k.jurisdiction_region_code,
+                k.start_date, k.end_date, k.kin_kind, k.kin_relation
             )
             order by k.appointment_id, k.kin_kind
         ) as officials
@@ -54,22 +48,17 @@ hits as (
     group by large.payment_id
 )
 
-select
-    'person' as subject_kind,
-    large.id_no as subject_id,
-    large.payment_id as evidence_key,
-    large.region_code,
-    hits.unit_code,
-    large.amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'emergency.relief_payments',
-            'key', large.payment_id,
-            'values', jsonb_build_object(
-                'event_id', large.event_id, 'region_code', large.region_code, 'amount', large.amount,
-                'pay_date', large.pay_date, 'event_median_amount', large.median_amount
-            )
-        )
-    ) || hits.officials as evidence
+select a.*
 from hits
 inner join large on hits.payment_id = large.payment_id
+cross join lateral core.person_alert(
+    jsonb_build_object(
+        'feed', 'emergency.relief_payments',
+        'key', large.payment_id,
+        'values', jsonb_build_object(
+            'event_id', large.event_id, 'region_code', large.region_code, 'amount', large.amount,
+            'pay_date', large.pay_date, 'event_median_amount', large.median_amount
+        )
+    ),
+    large.id_no, large.region_code, hits.unit_code, large.amount, hits.officials
+) as a

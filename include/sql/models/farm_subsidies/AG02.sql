@@ -3,39 +3,18 @@
 -- id_no (core.death, death_date <= as-of).
 with hits as (
     select
-        f.payment_id,
+        f.evidence as item,
         f.id_no,
-        f.village_code,
-        f.subsidy_year,
-        f.subsidized_area_mu,
+        f.village_code as region_code,
         f.amount,
-        f.pay_date,
-        d.death_date,
-        d.sources,
-        d.earliest_source
-    from agriculture.farm_subsidies as f
+        jsonb_build_array(core.death_evidence(d.id_no, d.death_date, d.sources, d.earliest_source)) as items
+    from core.farm_subsidy as f
     inner join core.death as d on f.id_no = d.id_no
     where
         d.death_date <= cast(:as_of as date)
-        and f.subsidy_year > extract(year from d.death_date)
+        and core.year_after_death(f.subsidy_year, d.death_date)
 )
 
-select
-    'person' as subject_kind,
-    hits.id_no as subject_id,
-    hits.payment_id as evidence_key,
-    hits.village_code as region_code,
-    cast(null as text) as unit_code,
-    hits.amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'agriculture.farm_subsidies',
-            'key', hits.payment_id,
-            'values', jsonb_build_object(
-                'village_code', hits.village_code, 'subsidy_year', hits.subsidy_year,
-                'subsidized_area_mu', hits.subsidized_area_mu, 'amount', hits.amount, 'pay_date', hits.pay_date
-            )
-        ),
-        core.death_evidence(hits.id_no, hits.death_date, hits.sources, hits.earliest_source)
-    ) as evidence
+select a.*
 from hits
+cross join lateral core.person_alert(hits.item, hits.id_no, hits.region_code, null, hits.amount, hits.items) as a

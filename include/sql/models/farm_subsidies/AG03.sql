@@ -8,18 +8,8 @@ with hits as (
         f.subsidy_year,
         min(f.village_code) as village_code,
         sum(f.amount) - max(f.amount) as amount,
-        jsonb_agg(
-            jsonb_build_object(
-                'feed', 'agriculture.farm_subsidies',
-                'key', f.payment_id,
-                'values', jsonb_build_object(
-                    'village_code', f.village_code, 'subsidy_year', f.subsidy_year,
-                    'subsidized_area_mu', f.subsidized_area_mu, 'amount', f.amount, 'pay_date', f.pay_date
-                )
-            )
-            order by f.payment_id
-        ) as evidence
-    from agriculture.farm_subsidies as f
+        jsonb_agg(f.evidence order by f.payment_id) as evidence
+    from core.farm_subsidy as f
     group by f.id_no, f.subsidy_year
     having count(distinct f.payment_id) > 1
 )

@@ -3,17 +3,18 @@
 -- more than 31 days after the earliest death date (core.death, death_date <= as-of).
 with hits as (
     select
-        s.payment_id,
+        jsonb_build_object(
+            'feed', 'finance.subsidy_payments',
+            'key', s.payment_id,
+            'values', jsonb_build_object(
+                'subsidy_type', s.subsidy_type, 'issuing_department', s.issuing_department,
+                'amount', s.amount, 'pay_date', s.pay_date, 'bank_account', s.bank_account
+            )
+        ) as item,
         s.id_no,
-        s.subsidy_type,
-        s.issuing_department,
-        s.amount,
-        s.pay_date,
-        s.bank_account,
         s.region_code,
-        d.death_date,
-        d.sources,
-        d.earliest_source
+        s.amount,
+        jsonb_build_array(core.death_evidence(d.id_no, d.death_date, d.sources, d.earliest_source)) as items
     from finance.subsidy_payments as s
     inner join core.death as d on s.id_no = d.id_no
     where
@@ -21,22 +22,6 @@ with hits as (
         and core.date_after_death(s.pay_date, d.death_date)
 )
 
-select
-    'person' as subject_kind,
-    hits.id_no as subject_id,
-    hits.payment_id as evidence_key,
-    hits.region_code,
-    cast(null as text) as unit_code,
-    hits.amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'finance.subsidy_payments',
-            'key', hits.payment_id,
-            'values', jsonb_build_object(
-                'subsidy_type', hits.subsidy_type, 'issuing_department', hits.issuing_department,
-                'amount', hits.amount, 'pay_date', hits.pay_date, 'bank_account', hits.bank_account
-            )
-        ),
-        core.death_evidence(hits.id_no, hits.death_date, hits.sources, hits.earliest_source)
-    ) as evidence
+select a.*
 from hits
+cross join lateral core.person_alert(hits.item, hits.id_no, hits.region_code, null, hits.amount, hits.items) as a

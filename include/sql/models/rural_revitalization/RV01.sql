@@ -54,8 +54,7 @@ person_behind as (
         on
             c.approver_id_no = r.person_id
             and c.id_no = r.relative_id
-            and c.start_date >= r.valid_from
-            and (r.valid_to is null or c.start_date < r.valid_to)
+            and core.valid_on(c.start_date, r.valid_from, r.valid_to)
     union all
     select
         c.project_id,

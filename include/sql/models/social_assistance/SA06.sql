@@ -23,11 +23,8 @@ overlap as (
     inner join core.official_kin as k on enrollment.id_no = k.kin_id_no
     where
         k.kin_kind in ('SELF', 'HOUSEHOLD')
-        and greatest(enrollment.start_date, k.start_date, k.kin_valid_from)
-        <= least(
-            enrollment.last_day,
-            coalesce(k.end_date, cast(:as_of as date)),
-            coalesce(k.kin_valid_to - 1, cast(:as_of as date))
+        and core.official_kin_during(
+            k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, enrollment.start_date, enrollment.last_day
         )
 ),
 
@@ -51,23 +48,9 @@ hits as (
     group by overlap.enrollment_id
 )
 
-select
-    'person' as subject_kind,
-    enrollment.id_no as subject_id,
-    enrollment.enrollment_id as evidence_key,
-    enrollment.region_code,
-    hits.unit_code,
-    enrollment.monthly_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'civil_affairs.assistance_enrollments',
-            'key', enrollment.enrollment_id,
-            'values', jsonb_build_object(
-                'program', enrollment.program, 'start_date', enrollment.start_date,
-                'last_day', enrollment.last_day, 'monthly_amount', enrollment.monthly_amount,
-                'status', enrollment.status
-            )
-        )
-    ) || hits.appointments as evidence
+select a.*
 from hits
 inner join enrollment on hits.enrollment_id = enrollment.enrollment_id
+cross join lateral core.assistance_enrollment_alert(
+    hits.enrollment_id, jsonb_build_object('last_day', enrollment.last_day), hits.unit_code, hits.appointments
+) as a

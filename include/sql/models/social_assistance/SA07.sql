@@ -34,8 +34,7 @@ approver_kin as (
         on
             enrollment.approver_id_no = s.person_id
             and enrollment.id_no = s.spouse_id
-            and enrollment.start_date >= s.marriage_date
-            and (s.divorce_date is null or enrollment.start_date < s.divorce_date)
+            and core.valid_on(enrollment.start_date, s.marriage_date, s.divorce_date)
     union all
     select
         enrollment.enrollment_id,
@@ -45,14 +44,12 @@ approver_kin as (
     inner join core.household_member as a
         on
             enrollment.approver_id_no = a.id_no
-            and enrollment.start_date >= a.valid_from
-            and (a.valid_to is null or enrollment.start_date < a.valid_to)
+            and core.valid_on(enrollment.start_date, a.valid_from, a.valid_to)
     inner join core.household_member as b
         on
             enrollment.id_no = b.id_no
             and a.household_id = b.household_id
-            and enrollment.start_date >= b.valid_from
-            and (b.valid_to is null or enrollment.start_date < b.valid_to)
+            and core.valid_on(enrollment.start_date, b.valid_from, b.valid_to)
     where enrollment.approver_id_no <> enrollment.id_no
 ),
 
@@ -78,15 +75,9 @@ village_hit as (
     select
         enrollment.enrollment_id,
         k.unit_code,
-        jsonb_build_object(
-            'feed', 'organization.officials',
-            'key', k.appointment_id,
-            'values', jsonb_build_object(
-                'official_id_no', k.official_id_no, 'rank', k.rank,
-                'jurisdiction_region_code', k.jurisdiction_region_code,
-                'start_date', k.start_date, 'end_date', k.end_date,
-                'relation_kind', k.kin_kind, 'relation', k.kin_relation
-            )
+        core.village_official_evidence(
+            k.appointment_id, k.official_id_no, k.rank, k.jurisdiction_region_code,
+            k.start_date, k.end_date, k.kin_kind, k.kin_relation
         ) as item
     from enrollment
     inner join core.official_kin as k
@@ -95,11 +86,8 @@ village_hit as (
             and enrollment.region_code = k.jurisdiction_region_code
     where
         k.rank = 'VILLAGE'
-        and greatest(enrollment.start_date, k.start_date, k.kin_valid_from)
-        <= least(
-            enrollment.last_day,
-            coalesce(k.end_date, cast(:as_of as date)),
-            coalesce(k.kin_valid_to - 1, cast(:as_of as date))
+        and core.official_kin_during(
+            k.start_date, k.end_date, k.kin_valid_from, k.kin_valid_to, enrollment.start_date, enrollment.last_day
         )
 ),
 
@@ -124,23 +112,9 @@ hits as (
     group by h.enrollment_id
 )
 
-select
-    'person' as subject_kind,
-    enrollment.id_no as subject_id,
-    enrollment.enrollment_id as evidence_key,
-    enrollment.region_code,
-    hits.unit_code,
-    enrollment.monthly_amount as amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'civil_affairs.assistance_enrollments',
-            'key', enrollment.enrollment_id,
-            'values', jsonb_build_object(
-                'program', enrollment.program, 'start_date', enrollment.start_date,
-                'approver_id_no', enrollment.approver_id_no, 'monthly_amount', enrollment.monthly_amount,
-                'status', enrollment.status
-            )
-        )
-    ) || hits.items as evidence
+select a.*
 from hits
 inner join enrollment on hits.enrollment_id = enrollment.enrollment_id
+cross join lateral core.assistance_enrollment_alert(
+    hits.enrollment_id, jsonb_build_object('approver_id_no', enrollment.approver_id_no), hits.unit_code, hits.items
+) as a

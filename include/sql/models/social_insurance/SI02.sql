@@ -26,19 +26,14 @@ with hits as (
     group by u.payment_id, u.id_no, u.period, u.amount, u.pay_date
 )
 
-select
-    'person' as subject_kind,
-    hits.id_no as subject_id,
-    hits.payment_id as evidence_key,
-    per.region_code,
-    cast(null as text) as unit_code,
-    hits.amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'human_resources.unemployment_benefits',
-            'key', hits.payment_id,
-            'values', jsonb_build_object('period', hits.period, 'amount', hits.amount, 'pay_date', hits.pay_date)
-        )
-    ) || hits.contributions as evidence
+select a.*
 from hits
 left join core.person as per on hits.id_no = per.id_no
+cross join lateral core.person_alert(
+    jsonb_build_object(
+        'feed', 'human_resources.unemployment_benefits',
+        'key', hits.payment_id,
+        'values', jsonb_build_object('period', hits.period, 'amount', hits.amount, 'pay_date', hits.pay_date)
+    ),
+    hits.id_no, per.region_code, null, hits.amount, hits.contributions
+) as a

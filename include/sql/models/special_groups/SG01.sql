@@ -44,23 +44,18 @@ certificates as (
     group by c.id_no
 )
 
-select
-    'person' as subject_kind,
-    hits.id_no as subject_id,
-    hits.payment_id as evidence_key,
-    per.region_code,
-    cast(null as text) as unit_code,
-    hits.amount,
-    jsonb_build_array(
-        jsonb_build_object(
-            'feed', 'disabled_persons.subsidies',
-            'key', hits.payment_id,
-            'values', jsonb_build_object(
-                'subsidy_type', hits.subsidy_type, 'period', hits.period, 'amount', hits.amount,
-                'valid_certificate', false
-            )
-        )
-    ) || coalesce(certificates.items, cast('[]' as jsonb)) as evidence
+select a.*
 from hits
 left join certificates on hits.id_no = certificates.id_no
 left join core.person as per on hits.id_no = per.id_no
+cross join lateral core.person_alert(
+    jsonb_build_object(
+        'feed', 'disabled_persons.subsidies',
+        'key', hits.payment_id,
+        'values', jsonb_build_object(
+            'subsidy_type', hits.subsidy_type, 'period', hits.period, 'amount', hits.amount,
+            'valid_certificate', false
+        )
+    ),
+    hits.id_no, per.region_code, null, hits.amount, coalesce(certificates.items, cast('[]' as jsonb))
+) as a
