@@ -20,6 +20,9 @@
 4. Reference in the same run, on the same rows: a bare ``COPY`` of the delivery's CSV text into an
    empty, key-less all-text table on a new connection (connect + copy + commit).
 
+Columns: e2e = wall clock of process_delivery, cpu = this process's CPU time in it (steadier than the wall
+clock on a shared machine), COPY = the reference, x = e2e / COPY, then the steps.
+
 Prints the median over ``--reps`` deliveries of each size, per feed.
 """
 
@@ -201,10 +204,10 @@ def bare_copy(url: str, header: list[str], text: bytes) -> float:
     from tianyan.warehouse.conn import psycopg_dsn
 
     t = time.perf_counter()
-    with psycopg.connect(psycopg_dsn(url)) as conn, conn.cursor() as cur:
-        with cur.copy(sql.SQL("copy bench_ref.small ({}) from stdin (format csv, header true)").format(
-                sql.SQL(", ").join(map(sql.Identifier, header)))) as cp:
-            cp.write(text)
+    statement = sql.SQL("copy bench_ref.small ({}) from stdin (format csv, header true)").format(
+        sql.SQL(", ").join(map(sql.Identifier, header)))
+    with psycopg.connect(psycopg_dsn(url)) as conn, conn.cursor() as cur, cur.copy(statement) as cp:
+        cp.write(text)
     seconds = time.perf_counter() - t
     with psycopg.connect(psycopg_dsn(url)) as conn:
         conn.execute("truncate bench_ref.small")
@@ -284,9 +287,9 @@ def main() -> None:
                 profiled = prof is not None and i > 0 and n == args.profile
                 if profiled:
                     prof.enable()
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 res = pipeline.process_delivery(feed, day, landing=str(drop), url=url, work_root=work)
-                wall = time.perf_counter() - t
+                wall, cpu = time.perf_counter() - t, time.process_time() - cpu
                 if profiled:
                     prof.disable()
                 s = dict(steps.secs)
@@ -294,7 +297,7 @@ def main() -> None:
                          "quarantine", "stage", "merge", "record", "analyze", "referential", "neighbours")
                 # load_total holds all of them but land and the land's window look-up
                 s["other"] = wall - s.get("land", 0.0) - sum(s.get(k, 0.0) for k in inner)
-                s["wall"] = wall
+                s["wall"], s["cpu"] = wall, cpu
                 if res.delivered != n:
                     raise SystemExit(f"{fid} {day}: delivered {res.delivered}, expected {n} ({res.status})")
                 s.update(status=res.status, loaded=res.loaded, quarantined=res.quarantined)
@@ -334,11 +337,11 @@ def report(fid: str, feed, per_size: dict[int, list[dict]], docs: dict[int, floa
     shown = [k for k in STEPS if any(s.get(k, 0.0) >= 0.0005 for runs in per_size.values() for s in runs)]
     print(f"\n{fid} ({feed.delivery.transport}, {feed.mode}): median of {max(map(len, per_size.values()))} "
           "deliveries, milliseconds")
-    hdr = f"{'rows':>7}{'e2e':>8}{'COPY':>7}{'x':>6} " + "".join(f"{k[:11]:>12}" for k in shown) + f"{'docs build':>12}"
+    hdr = f"{'rows':>7}{'e2e':>8}{'cpu':>7}{'COPY':>7}{'x':>6} " + "".join(f"{k[:11]:>12}" for k in shown) + f"{'docs build':>12}"
     print(hdr)
     for n, runs in sorted(per_size.items()):
-        med = {k: statistics.median(s.get(k, 0.0) for s in runs) for k in [*shown, "wall", "bare_copy"]}
-        print(f"{n:>7}{med['wall'] * 1000:>8.0f}{med['bare_copy'] * 1000:>7.1f}{med['wall'] / med['bare_copy']:>6.0f} "
+        med = {k: statistics.median(s.get(k, 0.0) for s in runs) for k in [*shown, "wall", "cpu", "bare_copy"]}
+        print(f"{n:>7}{med['wall'] * 1000:>8.0f}{med['cpu'] * 1000:>7.0f}{med['bare_copy'] * 1000:>7.1f}{med['wall'] / med['bare_copy']:>6.0f} "
               + "".join(f"{med[k] * 1000:>12.1f}" for k in shown) + f"{docs.get(n, 0.0) * 1000:>12.0f}"
               + f"   ({runs[0]['status']}, loaded {runs[0]['loaded']}, quarantined {runs[0]['quarantined']})")
 
