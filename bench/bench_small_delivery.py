@@ -10,7 +10,8 @@
    none is an identical redelivery. Written to ``<root>/drop``, the database feed's rows loaded into a
    front-end database of the simulated exchange.
 2. A warm worker, as an Airflow worker slot or ``bench_ingest.py --workers`` has it: GX imported, the
-   suites prepared, one delivery of each feed loaded before the clock (none of it counted).
+   suites prepared, a first delivery of ``--base`` rows of each feed loaded before the clock (none of
+   it counted): the history the timed daily increments land on.
 3. ``process_delivery`` (land + load, Data Docs recorded per delivery as the DAG does) of each
    delivery, with timers around the steps: land, fetch (archived copy + checksum), read, normalise,
    duplicates, validate (GX run, Data Docs recording), quarantine (meta.quarantine write), stage, merge,
@@ -118,8 +119,10 @@ def _slice(rows: list[list], header: list[str], feed, at: int, n: int) -> list[l
     return out
 
 
-def build_deliveries(source: Path, drop: Path, feed_ids: list[str], sizes: list[int], reps: int) -> dict:
-    """Per feed: [(date, rows)] -- one warm-up delivery, then ``reps`` of each size, each a new slice."""
+def build_deliveries(source: Path, drop: Path, feed_ids: list[str], sizes: list[int], reps: int,
+                     base: int) -> dict:
+    """Per feed: [(date, rows)] -- a first delivery of ``base`` rows (the history the increments land on,
+    and the worker's warm-up), then ``reps`` of each size, each a new slice."""
     from tianyan.registry import load_feeds
 
     feeds = load_feeds()
@@ -132,7 +135,7 @@ def build_deliveries(source: Path, drop: Path, feed_ids: list[str], sizes: list[
         else:
             src = "rows.csv"
         at, day, out = 0, START, []
-        for n in [sizes[0], *[s for s in sizes for _ in range(reps)]]:
+        for n in [base, *[s for s in sizes for _ in range(reps)]]:
             part = _slice(rows, header, feed, at, n)
             at += n
             _write_delivery(drop / feed.department / feed.name / day.isoformat(), feed, header, part, day, src)
@@ -228,6 +231,8 @@ def main() -> None:
     ap.add_argument("--db", default="tianyan_bench_small", help="warehouse database (recreated)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--base", type=int, default=20000,
+                    help="rows of each feed's first delivery (not timed): the history the increments land on")
     ap.add_argument("--feeds", nargs="+", default=FEEDS)
     ap.add_argument("--profile", type=int, help="cProfile the deliveries of this size (printed at the end)")
     ap.add_argument("--json", default=str(ROOT / "small_results.json"))
@@ -239,7 +244,7 @@ def main() -> None:
     for d in ("archive", "work", "state", "drop"):
         shutil.rmtree(ROOT / d, ignore_errors=True)
     drop = ROOT / "drop"
-    plan = build_deliveries(Path(args.source), drop, args.feeds, args.sizes, args.reps)
+    plan = build_deliveries(Path(args.source), drop, args.feeds, args.sizes, args.reps, args.base)
 
     url = _recreate_db(args.db)
     exch_name = args.db + "_exch"
