@@ -266,3 +266,28 @@ def test_lookup_connection_is_kept_and_replaced_when_broken(wh):
     again = pipeline._lookup(wh, backend)  # the ended session is replaced, the look-up answered
     assert again != first
     assert pipeline._lookup(wh, backend) == again
+
+
+def test_pending_result_reaches_the_store_at_the_build_unchanged(state):
+    """A delivery keeps its slimmed, masked result beside its pending note; the build stores exactly that
+    result (same serialisation GX would have written per delivery) and removes note and result file."""
+    import json
+
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    out = validate.validate(PAYMENTS, _payments(), batch_id="pend-1", data_docs="record",
+                            delivery_date=dt.date(2024, 2, 1))
+    assert not out.success
+    site = state / "data_docs"
+    notes = [json.loads(p.read_text(encoding="utf-8")) for p in (state / "gx" / "docs_pending").glob("*.json")]
+    assert len(notes) == 1 and notes[0]["result"]
+    kept = data_docs.pending_result(site, notes[0])
+    rt = validate._get_runtime()
+    store = rt.context.validation_results_store
+    key = ValidationResultIdentifier.from_tuple(tuple(notes[0]["key"]))
+    assert key not in set(store.list_keys())  # not serialised per delivery
+    expected = store.serialize(kept)
+    assert "110101199003071230" not in expected and "pend-1" in expected  # the refused id is masked
+    assert validate.build_data_docs() == site / "index.html"
+    assert store._store_backend.get(key.to_tuple()) == expected
+    assert not list((state / "gx" / "docs_pending").iterdir())
