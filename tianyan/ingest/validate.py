@@ -589,6 +589,8 @@ def validate(feed: FeedSpec, df: pd.DataFrame, *, batch_id: str, data_docs: bool
 
 def warm_up(feed_ids: Iterable[str] | None = None) -> None:
     """Import GX and prepare suites ahead of the first delivery (e.g. at worker start)."""
+    import gc
+
     from tianyan.registry import load_feeds
 
     rt = _get_runtime()
@@ -596,3 +598,9 @@ def warm_up(feed_ids: Iterable[str] | None = None) -> None:
     with rt.lock:
         for feed_id in feed_ids or feeds:
             rt.prepare(feeds[feed_id])
+    # What is loaded now (GX, pandas, the suites: ~290,000 objects) lives as long as the process: the
+    # cyclic collector need not scan it again. Without this, the collections a validation's allocations
+    # set off cost ~13 ms of CPU per small delivery (2 ms with it); forked task processes also keep
+    # sharing these pages instead of copying them when the collector touches them.
+    gc.collect()
+    gc.freeze()
