@@ -45,7 +45,8 @@ from pathlib import Path
 # State root (archive, work dirs, GX results, json); TIANYAN_BENCH_ROOT lets two runs side by side not share it.
 BENCH_ROOT = Path(os.environ.get("TIANYAN_BENCH_ROOT", "/tmp/tianyan_bench"))
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-DB_PREFIXES = ("tianyan_bench_", "tianyan_perf_")  # bench-owned databases only (recreated, dropped)
+# Bench-owned databases only (recreated, dropped); TIANYAN_BENCH_DB_PREFIXES="a_,b_" for a session of its own.
+DB_PREFIXES = tuple(os.environ.get("TIANYAN_BENCH_DB_PREFIXES", "tianyan_bench_,tianyan_perf_").split(","))
 STAGES = ("land", "fetch", "read", "normalise", "duplicates", "validate", "stage", "merge", "other")
 
 # Local state (archive, GX results, Data Docs, work dirs) outside the repository; set before the

@@ -190,3 +190,104 @@ def test_a_delivery_records_its_data_docs_and_one_build_renders_them(wh, state, 
     # Nothing pending: the next build does nothing (and pages stay as they are).
     assert validate.build_data_docs() is None
     assert sorted((site / "validations").rglob("*.html")) == pages
+
+
+# ---------------------------------------------------------------------------------------------
+# Bookkeeping of a small delivery: one kept look-up connection, analyze only past autovacuum's threshold
+# ---------------------------------------------------------------------------------------------
+
+
+def _stats(url, feed):
+    import psycopg
+
+    from tianyan.warehouse.conn import psycopg_dsn
+
+    table = ".".join(feed.history_table)
+    with psycopg.connect(psycopg_dsn(url)) as conn:
+        return conn.execute("select coalesce(last_analyze, 'epoch'), (select count(*) from " + table + ")"
+                            " from pg_stat_user_tables where relid = %s::regclass", (table,)).fetchone()
+
+
+def test_analyze_rule_is_autovacuum_s():
+    from tianyan.ingest.pipeline import needs_analyze
+
+    assert needs_analyze(0, 0, False, 1) and needs_analyze(-1, 0, True, 1)  # never analyzed / empty
+    assert needs_analyze(1000, 0, False, 0)
+    assert not needs_analyze(1000, 0, True, 150)  # 150 <= 50 + 10% of 1000
+    assert needs_analyze(1000, 0, True, 151)
+    assert needs_analyze(1000, 140, True, 11)  # earlier loads' changes count too
+    assert not needs_analyze(100_000, 9_000, True, 100)
+
+
+def test_small_increment_keeps_statistics_a_big_one_analyzes(wh, state, tmp_path):
+    """The first load analyzes; a delivery of a few rows into a table of hundreds does not (under
+    autovacuum's threshold); one that brings more than 10% more rows does. Every load's rows and
+    accounting are as before. (The second load may or may not analyze: the first load's session may
+    report its 600 inserts to the statistics collector only after the first analyze.)"""
+    reset(wh, DEATH)
+    feed = load_feeds()[DEATH]
+    land = tmp_path / "l"
+
+    def rows(lo, hi):
+        return [[f"C{i:05d}", id18(i, birth="19400101"), "2026-02-20", "HOME", None] for i in range(lo, hi)]
+
+    parts = [rows(0, 600), rows(600, 610), rows(610, 620), rows(620, 820)]
+    days = [D1 + dt.timedelta(days=k) for k in range(len(parts))]
+    for d, part in zip(days, parts, strict=True):
+        _deliver(land, d, part)
+    results, stats = [], []
+    for d in days:
+        r = process_delivery(feed, d, landing=str(land), url=wh, work_root=tmp_path / "w")
+        results.append((r.status, r.delivered, r.loaded, r.quarantined))
+        stats.append(_stats(wh, feed))
+    assert results == [("LOADED", n, n, 0) for n in (600, 10, 10, 200)]
+    assert [n for _, n in stats] == [600, 610, 620, 820]
+    analyzed = [at for at, _ in stats]
+    assert analyzed[0] > dt.datetime(2000, 1, 1, tzinfo=analyzed[0].tzinfo)  # the first load analyzed
+    assert analyzed[2] == analyzed[1]  # 10 rows into 610: statistics kept
+    assert analyzed[3] > analyzed[2]  # 200 more rows (> 50 + 10% of 610): analyzed
+
+
+def test_lookup_connection_is_kept_and_replaced_when_broken(wh):
+    import psycopg
+
+    from tianyan.ingest import pipeline
+
+    def backend(conn):
+        return conn.execute("select pg_backend_pid()").fetchone()[0]
+
+    first = pipeline._lookup(wh, backend)
+    assert pipeline._lookup(wh, backend) == first  # kept between look-ups
+    with pytest.raises(psycopg.errors.UndefinedTable):  # an error of the query itself propagates...
+        pipeline._lookup(wh, lambda conn: conn.execute("select * from no_such_table"))
+    assert pipeline._lookup(wh, backend) == first  # ...and the connection stays usable
+    with psycopg.connect(pipeline.psycopg_dsn(wh), autocommit=True) as admin:
+        admin.execute("select pg_terminate_backend(%s)", (first,))
+    again = pipeline._lookup(wh, backend)  # the ended session is replaced, the look-up answered
+    assert again != first
+    assert pipeline._lookup(wh, backend) == again
+
+
+def test_pending_result_reaches_the_store_at_the_build_unchanged(state):
+    """A delivery keeps its slimmed, masked result beside its pending note; the build stores exactly that
+    result (same serialisation GX would have written per delivery) and removes note and result file."""
+    import json
+
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    out = validate.validate(PAYMENTS, _payments(), batch_id="pend-1", data_docs="record",
+                            delivery_date=dt.date(2024, 2, 1))
+    assert not out.success
+    site = state / "data_docs"
+    notes = [json.loads(p.read_text(encoding="utf-8")) for p in (state / "gx" / "docs_pending").glob("*.json")]
+    assert len(notes) == 1 and notes[0]["result"]
+    kept = data_docs.pending_result(site, notes[0])
+    rt = validate._get_runtime()
+    store = rt.context.validation_results_store
+    key = ValidationResultIdentifier.from_tuple(tuple(notes[0]["key"]))
+    assert key not in set(store.list_keys())  # not serialised per delivery
+    expected = store.serialize(kept)
+    assert "110101199003071230" not in expected and "pend-1" in expected  # the refused id is masked
+    assert validate.build_data_docs() == site / "index.html"
+    assert store._store_backend.get(key.to_tuple()) == expected
+    assert not list((state / "gx" / "docs_pending").iterdir())
