@@ -38,7 +38,7 @@ create or replace function core.bid_item(
     item_tender_id text, item_bidder_uscc text, item_bid_amount numeric, item_result text, extra_values jsonb
 )
 returns jsonb
-language sql immutable parallel safe
+language sql stable parallel safe
 as $$
     select jsonb_build_object(
         'feed', 'public_resources.bids',
@@ -67,7 +67,7 @@ create or replace function core.fence_values(
     fence numeric
 )
 returns jsonb
-language sql immutable parallel safe
+language sql stable parallel safe
 as $$
     select jsonb_build_object(
         measure_key, round(measure, 6),

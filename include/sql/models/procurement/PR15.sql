@@ -21,6 +21,12 @@ buyer as (
     inner join public_resources.bids as b on t.tender_id = b.tender_id
     group by t.buyer_unit_code
     having count(distinct t.tender_id) >= cast(:min_tenders as integer)
+),
+
+-- every ratio in one array: a column, not a subquery, as the fence's argument, so PostgreSQL inlines it
+population as (
+    select array_agg(x.ratio) as ratios
+    from buyer as x
 )
 
 select
@@ -45,10 +51,9 @@ select
         )
     ) as evidence
 from buyer as b
+cross join population as p
 cross join
-    core.iqr_fence(
-        (select array_agg(x.ratio) from buyer as x), cast(:ratio_fence as numeric), cast(:iqr_multiplier as numeric)
-    ) as f
+    lateral core.iqr_fence(p.ratios, cast(:ratio_fence as numeric), cast(:iqr_multiplier as numeric)) as f
 where
     f.upper_fence > 0
     and b.ratio >= f.upper_fence

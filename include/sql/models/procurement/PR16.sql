@@ -23,6 +23,12 @@ tenderer as (
     from bid
     group by bidder_uscc
     having count(*) >= cast(:min_bids as integer)
+),
+
+-- every ratio in one array: a column, not a subquery, as the fence's argument, so PostgreSQL inlines it
+population as (
+    select array_agg(x.ratio) as ratios
+    from tenderer as x
 )
 
 select
@@ -46,10 +52,9 @@ select
         )
     ) as evidence
 from tenderer as b
+cross join population as p
 cross join
-    core.iqr_fence(
-        (select array_agg(x.ratio) from tenderer as x), cast(:ratio_fence as numeric), cast(:iqr_multiplier as numeric)
-    ) as f
+    lateral core.iqr_fence(p.ratios, cast(:ratio_fence as numeric), cast(:iqr_multiplier as numeric)) as f
 where
     f.upper_fence > 0
     and b.ratio >= f.upper_fence
