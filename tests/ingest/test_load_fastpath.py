@@ -8,6 +8,7 @@ import itertools
 import pandas as pd
 import psycopg
 import pytest
+from history_lib import assert_history_invariants, load_rows
 
 from tianyan.ingest import load
 from tianyan.ingest.normalise import normalise
@@ -20,19 +21,6 @@ DEATH = "health.death_certificates"  # append
 UNIT = "organization.public_units"  # snapshot
 
 
-def _load(url, feed_id, d, rows):
-    feed = load_feeds()[feed_id]
-    norm, fails = normalise(feed, pd.DataFrame(rows, columns=feed.column_names, dtype=object))
-    assert fails.empty
-    with psycopg.connect(psycopg_dsn(url)) as conn, conn.cursor() as cur:
-        assert load.stage(cur, feed, norm, d) == len(rows)
-        load.merge(cur, feed, d, f"{feed_id}/{d}/test")
-        cur.execute(
-            "insert into meta.feed_runs (feed_id, delivery_date, batch_id, status, delivered, loaded) "
-            "values (%s, %s, %s, 'LOADED', %s, %s) on conflict (feed_id, delivery_date) do update "
-            "set batch_id = excluded.batch_id", (feed_id, d, f"{feed_id}/{d}/test", len(rows), len(rows)))
-
-
 def _state(url, feed_id):
     feed = load_feeds()[feed_id]
     schema, table = feed.history_table
@@ -42,21 +30,6 @@ def _state(url, feed_id):
         cur = conn.execute(f"select {cols} from {schema}.{table} order by {cols}")
         names = [d.name for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-def _invariants(url, feed_id):
-    """Every row's hash is the hash of its typed values; every _valid_to is the next version's _valid_from."""
-    feed = load_feeds()[feed_id]
-    schema, table = feed.history_table
-    key = ", ".join(feed.key)
-    row = ", ".join(f"h.{c.name}" for c in feed.data_columns)
-    with psycopg.connect(psycopg_dsn(url)) as conn:
-        bad_hash = conn.execute(
-            f"select count(*) from {schema}.{table} h where h._row_hash <> hash_record_extended(row({row}), 0)::text").fetchone()[0]
-        bad_to = conn.execute(
-            f"select count(*) from (select _valid_to, lead(_valid_from) over (partition by {key} order by _valid_from)"
-            f" as nxt from {schema}.{table}) v where _valid_to is distinct from nxt").fetchone()[0]
-    assert (bad_hash, bad_to) == (0, 0)
 
 
 def _reset(url):
@@ -84,8 +57,8 @@ def test_delta_new_keys_with_several_versions_in_one_delivery(warehouse_url):
     for order in [*itertools.permutations([D1, D2, D3]), (D1, D2, D3, D2, D1)]:
         _reset(warehouse_url)
         for d in order:
-            _load(warehouse_url, VEH, d, VEH_DELIVERIES[d])
-            _invariants(warehouse_url, VEH)
+            load_rows(warehouse_url, VEH, d, VEH_DELIVERIES[d])
+            assert_history_invariants(warehouse_url, VEH)
         states.append(_state(warehouse_url, VEH))
     assert all(s == states[0] for s in states)
     a3 = [(r["purchase_price"], r["_valid_from"], r["_valid_to"], r["_deleted"]) for r in states[0]
@@ -98,23 +71,23 @@ def test_append_first_load_then_rerun_is_a_no_op(warehouse_url):
     _reset(warehouse_url)
     pid = "320102198001010011"
     rows = [[f"C{i}", pid, "2026-10-01", "HOME", None] for i in range(50, 0, -1)]  # reverse key order
-    _load(warehouse_url, DEATH, D1, rows)
+    load_rows(warehouse_url, DEATH, D1, rows)
     first = _state(warehouse_url, DEATH)
     assert len(first) == 50 and all(r["_valid_to"] is None for r in first)  # _valid_to of new keys: null
-    _invariants(warehouse_url, DEATH)
-    _load(warehouse_url, DEATH, D1, rows)
+    assert_history_invariants(warehouse_url, DEATH)
+    load_rows(warehouse_url, DEATH, D1, rows)
     assert _state(warehouse_url, DEATH) == first
     # A later delivery mixing a redelivered (old) key and a new key.
-    _load(warehouse_url, DEATH, D2, [["C1", pid, "2026-10-02", "HOSPITAL", "I21"], ["C99", pid, "2026-10-02", "HOME", None]])
-    _invariants(warehouse_url, DEATH)
+    load_rows(warehouse_url, DEATH, D2, [["C1", pid, "2026-10-02", "HOSPITAL", "I21"], ["C99", pid, "2026-10-02", "HOME", None]])
+    assert_history_invariants(warehouse_url, DEATH)
     after = _state(warehouse_url, DEATH)
     assert len(after) == 52
     c1 = [r for r in after if r["certificate_id"] == "C1"]
     assert [(r["_valid_from"].date(), r["_valid_to"] and r["_valid_to"].date()) for r in c1] == [(D1, D2), (D2, None)]
     # Out of order gives the same state.
     _reset(warehouse_url)
-    _load(warehouse_url, DEATH, D2, [["C1", pid, "2026-10-02", "HOSPITAL", "I21"], ["C99", pid, "2026-10-02", "HOME", None]])
-    _load(warehouse_url, DEATH, D1, rows)
+    load_rows(warehouse_url, DEATH, D2, [["C1", pid, "2026-10-02", "HOSPITAL", "I21"], ["C99", pid, "2026-10-02", "HOME", None]])
+    load_rows(warehouse_url, DEATH, D1, rows)
     assert _state(warehouse_url, DEATH) == after
 
 
@@ -131,13 +104,13 @@ SNAPSHOTS = {
 def test_snapshot_new_keys_fast_path_matches_in_order_load(warehouse_url, order):
     _reset(warehouse_url)
     for d in (D1, D2, D3):
-        _load(warehouse_url, UNIT, d, SNAPSHOTS[d])
-        _invariants(warehouse_url, UNIT)
+        load_rows(warehouse_url, UNIT, d, SNAPSHOTS[d])
+        assert_history_invariants(warehouse_url, UNIT)
     expected = _state(warehouse_url, UNIT)
     _reset(warehouse_url)
     for d in order:
-        _load(warehouse_url, UNIT, d, SNAPSHOTS[d])
-        _invariants(warehouse_url, UNIT)
+        load_rows(warehouse_url, UNIT, d, SNAPSHOTS[d])
+        assert_history_invariants(warehouse_url, UNIT)
     assert _state(warehouse_url, UNIT) == expected
     u4 = [r for r in expected if r["unit_code"] == "U4"]  # new on D3 only: one version, open-ended
     assert [(r["_valid_from"].date(), r["_valid_to"], r["_deleted"]) for r in u4] == [(D3, None, False)]
@@ -157,7 +130,7 @@ def test_stage_takes_pandas_string_columns_and_leaves_no_hash_column(warehouse_u
         cur.execute("select count(*) from pg_attribute where attrelid = '_stg'::regclass and attname = '_row_hash'")
         assert cur.fetchone()[0] == 0
         load.merge(cur, feed, D1, "b1")
-    _invariants(warehouse_url, DEATH)
+    assert_history_invariants(warehouse_url, DEATH)
 
 
 # ---- normalise: the Arrow fast path gives exactly what the per-value reference (_column) gives ----
@@ -217,8 +190,8 @@ def test_bulk_first_load_gives_the_same_state_and_indexes(warehouse_url, monkeyp
         monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", threshold)
         _reset(warehouse_url)
         for d, rows in sorted(deliveries.items()):
-            _load(warehouse_url, feed_id, d, rows)
-            _invariants(warehouse_url, feed_id)
+            load_rows(warehouse_url, feed_id, d, rows)
+            assert_history_invariants(warehouse_url, feed_id)
         states.append(_state(warehouse_url, feed_id))
         assert _indexes(warehouse_url, feed_id) == before  # same names, same definitions
     assert states[0] == states[1]
@@ -237,7 +210,7 @@ def test_bulk_first_load_only_when_the_table_is_empty_and_big_enough(warehouse_u
         assert load._suspend_indexes(cur, feed) is None  # 10 rows < 11
         conn.rollback()
     monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", 1)
-    _load(warehouse_url, DEATH, D1, rows)
+    load_rows(warehouse_url, DEATH, D1, rows)
     with psycopg.connect(psycopg_dsn(warehouse_url)) as conn, conn.cursor() as cur:
         load.stage(cur, feed, norm, D2)
         assert load._suspend_indexes(cur, feed) is None  # the table has rows now
@@ -251,7 +224,7 @@ def test_bulk_first_load_yields_to_a_reader_and_loads_the_ordinary_way(warehouse
     schema, table = load_feeds()[UNIT].history_table
     with psycopg.connect(psycopg_dsn(warehouse_url)) as reader:
         reader.execute(f"select count(*) from {schema}.{table}").fetchone()  # holds ACCESS SHARE until rollback
-        _load(warehouse_url, UNIT, D1, SNAPSHOTS[D1])
+        load_rows(warehouse_url, UNIT, D1, SNAPSHOTS[D1])
         reader.rollback()
-    _invariants(warehouse_url, UNIT)
+    assert_history_invariants(warehouse_url, UNIT)
     assert [r["unit_code"] for r in _state(warehouse_url, UNIT)] == ["U1", "U2"]

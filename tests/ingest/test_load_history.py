@@ -3,29 +3,14 @@
 import datetime as dt
 import itertools
 
-import pandas as pd
 import psycopg
 import pytest
+from history_lib import load_rows
 
-from tianyan.ingest import load
-from tianyan.ingest.normalise import normalise
 from tianyan.registry import load_feeds
 from tianyan.warehouse.conn import psycopg_dsn
 
 D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 2), dt.date(2026, 11, 3)
-
-
-def _load(url, feed_id, d, rows):
-    feed = load_feeds()[feed_id]
-    norm, fails = normalise(feed, pd.DataFrame(rows, columns=feed.column_names, dtype=object))
-    assert fails.empty
-    with psycopg.connect(psycopg_dsn(url)) as conn, conn.cursor() as cur:
-        load.stage(cur, feed, norm, d)
-        load.merge(cur, feed, d, f"{feed_id}/{d}/test")
-        cur.execute(
-            "insert into meta.feed_runs (feed_id, delivery_date, batch_id, status, delivered, loaded) "
-            "values (%s, %s, %s, 'LOADED', %s, %s) on conflict (feed_id, delivery_date) do update "
-            "set batch_id = excluded.batch_id", (feed_id, d, f"{feed_id}/{d}/test", len(rows), len(rows)))
 
 
 def _state(url, feed_id):
@@ -65,11 +50,11 @@ SNAPSHOTS = {
 def test_snapshot_history_is_order_independent(warehouse_url, order):
     _reset(warehouse_url)
     for d in (D1, D2, D3):
-        _load(warehouse_url, UNIT, d, SNAPSHOTS[d])
+        load_rows(warehouse_url, UNIT, d, SNAPSHOTS[d])
     expected = _state(warehouse_url, UNIT)
     _reset(warehouse_url)
     for d in order:
-        _load(warehouse_url, UNIT, d, SNAPSHOTS[d])
+        load_rows(warehouse_url, UNIT, d, SNAPSHOTS[d])
     assert _state(warehouse_url, UNIT) == expected
     # What was true on each date is exactly that date's snapshot.
     for d in (D1, D2, D3):
@@ -79,7 +64,7 @@ def test_snapshot_history_is_order_independent(warehouse_url, order):
 def test_snapshot_keeps_history_and_tombstones(warehouse_url):
     _reset(warehouse_url)
     for d in (D1, D2):
-        _load(warehouse_url, UNIT, d, SNAPSHOTS[d])
+        load_rows(warehouse_url, UNIT, d, SNAPSHOTS[d])
     rows = _state(warehouse_url, UNIT)
     u2 = [r for r in rows if r[0] == "U2"]
     assert [(r[1].date(), r[3]) for r in u2] == [(D1, False), (D2, True)]  # removed from the register on D2
@@ -103,8 +88,8 @@ def test_delta_applies_updates_and_deletes_in_changed_at_order(warehouse_url):
     for order in itertools.permutations([D1, D2]):
         _reset(warehouse_url)
         for d in order:
-            _load(warehouse_url, VEH, d, deliveries[d])
-        _load(warehouse_url, VEH, order[0], deliveries[order[0]])  # rerun
+            load_rows(warehouse_url, VEH, d, deliveries[d])
+        load_rows(warehouse_url, VEH, order[0], deliveries[order[0]])  # rerun
         states.append(_state(warehouse_url, VEH))
     assert states[0] == states[1]
     with psycopg.connect(psycopg_dsn(warehouse_url)) as conn:
@@ -118,9 +103,9 @@ DEATH = "health.death_certificates"
 def test_append_redelivered_key_replaces_never_duplicates(warehouse_url):
     _reset(warehouse_url)
     pid = "320102198001010011"
-    _load(warehouse_url, DEATH, D1, [["C1", pid, "2026-10-01", "HOME", None]])
-    _load(warehouse_url, DEATH, D2, [["C1", pid, "2026-10-02", "HOSPITAL", "I21"]])  # corrected redelivery
-    _load(warehouse_url, DEATH, D1, [["C1", pid, "2026-10-01", "HOME", None]])  # rerun of D1
+    load_rows(warehouse_url, DEATH, D1, [["C1", pid, "2026-10-01", "HOME", None]])
+    load_rows(warehouse_url, DEATH, D2, [["C1", pid, "2026-10-02", "HOSPITAL", "I21"]])  # corrected redelivery
+    load_rows(warehouse_url, DEATH, D1, [["C1", pid, "2026-10-01", "HOME", None]])  # rerun of D1
     with psycopg.connect(psycopg_dsn(warehouse_url)) as conn:
         cur = conn.execute("select certificate_id, death_date, place from health.death_certificates").fetchall()
         hist = conn.execute("select count(*) from health.death_certificates__history").fetchone()[0]

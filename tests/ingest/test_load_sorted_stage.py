@@ -5,12 +5,11 @@ on either path of a first load (ordinary, bulk), and a redelivery in another ord
 import datetime as dt
 import random
 
-import pandas as pd
 import psycopg
 import pytest
+from history_lib import assert_history_invariants, load_rows, normalised
 
 from tianyan.ingest import load
-from tianyan.ingest.normalise import normalise
 from tianyan.registry import load_feeds
 from tianyan.warehouse.conn import psycopg_dsn
 
@@ -41,24 +40,6 @@ DELIVERIES = {
 }
 
 
-def _frame(feed_id, rows):
-    feed = load_feeds()[feed_id]
-    norm, fails = normalise(feed, pd.DataFrame(rows, columns=feed.column_names, dtype=object))
-    assert fails.empty
-    return feed, norm
-
-
-def _load(url, feed_id, d, rows):
-    feed, norm = _frame(feed_id, rows)
-    with psycopg.connect(psycopg_dsn(url)) as conn, conn.cursor() as cur:
-        assert load.stage(cur, feed, norm, d) == len(rows)
-        load.merge(cur, feed, d, f"{feed_id}/{d}/test")
-        cur.execute(
-            "insert into meta.feed_runs (feed_id, delivery_date, batch_id, status, delivered, loaded) "
-            "values (%s, %s, %s, 'LOADED', %s, %s) on conflict (feed_id, delivery_date) do update "
-            "set batch_id = excluded.batch_id", (feed_id, d, f"{feed_id}/{d}/test", len(rows), len(rows)))
-
-
 def _state(url, feed_id):
     feed = load_feeds()[feed_id]
     schema, table = feed.history_table
@@ -73,20 +54,6 @@ def _physical_keys(cur, relation, feed):
     return cur.fetchall()
 
 
-def _invariants(url, feed_id):
-    feed = load_feeds()[feed_id]
-    schema, table = feed.history_table
-    key = ", ".join(feed.key)
-    row = ", ".join(f"h.{c.name}" for c in feed.data_columns)
-    with psycopg.connect(psycopg_dsn(url)) as conn:
-        bad_hash = conn.execute(
-            f"select count(*) from {schema}.{table} h where h._row_hash <> hash_record_extended(row({row}), 0)::text").fetchone()[0]
-        bad_to = conn.execute(
-            f"select count(*) from (select _valid_to, lead(_valid_from) over (partition by {key} order by _valid_from)"
-            f" as nxt from {schema}.{table}) v where _valid_to is distinct from nxt").fetchone()[0]
-    assert (bad_hash, bad_to) == (0, 0)
-
-
 def _reset(url):
     with psycopg.connect(psycopg_dsn(url)) as conn:
         conn.execute("truncate provident_fund.deposits__history, public_security.vehicle_registrations__history,"
@@ -98,7 +65,7 @@ def test_staged_rows_are_in_version_key_order(warehouse_url, feed_id):
     _reset(warehouse_url)
     rows = list(DELIVERIES[feed_id][D1])
     random.Random(3).shuffle(rows)
-    feed, norm = _frame(feed_id, rows)
+    feed, norm = normalised(feed_id, rows)
     with psycopg.connect(psycopg_dsn(warehouse_url)) as conn, conn.cursor() as cur:
         load.stage(cur, feed, norm, D1)
         staged = _physical_keys(cur, "_stg", feed)
@@ -122,8 +89,8 @@ def test_first_load_does_not_depend_on_row_order_on_either_path(warehouse_url, m
         monkeypatch.setattr(load, "BULK_FIRST_LOAD_ROWS", threshold)
         for name, order in orders.items():
             _reset(warehouse_url)
-            _load(warehouse_url, feed_id, D1, order(deliveries[D1]))
-            _invariants(warehouse_url, feed_id)
+            load_rows(warehouse_url, feed_id, D1, order(deliveries[D1]))
+            assert_history_invariants(warehouse_url, feed_id)
             first = _state(warehouse_url, feed_id)
             if path == "bulk":  # the heap came out in version-key order: the index builds saw sorted input
                 schema, table = feed.history_table
@@ -131,10 +98,10 @@ def test_first_load_does_not_depend_on_row_order_on_either_path(warehouse_url, m
                     heap = _physical_keys(cur, f"{schema}.{table}", feed)
                 assert heap == sorted(heap, key=lambda r: tuple(str(v) for v in r))
             # The same date redelivered in another order: no version added, nothing changed.
-            _load(warehouse_url, feed_id, D1, order(deliveries[D1])[::-1])
+            load_rows(warehouse_url, feed_id, D1, order(deliveries[D1])[::-1])
             assert _state(warehouse_url, feed_id) == first
-            _load(warehouse_url, feed_id, D2, order(deliveries[D2]))
-            _invariants(warehouse_url, feed_id)
+            load_rows(warehouse_url, feed_id, D2, order(deliveries[D2]))
+            assert_history_invariants(warehouse_url, feed_id)
             states[path, name] = (first, _state(warehouse_url, feed_id))
     assert len(rebuilt) == len(orders)  # only the first load of each bulk round dropped and rebuilt indexes
     reference = states["ordinary", "as delivered"]
@@ -154,8 +121,8 @@ def test_snapshot_before_a_later_loaded_snapshot_takes_the_ordinary_path(warehou
         with psycopg.connect(psycopg_dsn(warehouse_url)) as conn:
             conn.execute("insert into meta.feed_runs (feed_id, delivery_date, batch_id, status, delivered, loaded) "
                          "values (%s, %s, 'later', 'LOADED', 0, 0)", (UNIT, D2))
-        _load(warehouse_url, UNIT, D1, rows)
-        _invariants(warehouse_url, UNIT)
+        load_rows(warehouse_url, UNIT, D1, rows)
+        assert_history_invariants(warehouse_url, UNIT)
         states.append(_state(warehouse_url, UNIT))
     assert states[0] == states[1]
     assert len(states[0]) == 2 * len(rows)  # each unit at D1, and its tombstone at D2
